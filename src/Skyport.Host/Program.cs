@@ -1,0 +1,3 @@
+using Skyport.Server.Cli;
+
+return await SkyportCommandLine.InvokeAsync(args);

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Skyport.Server.Data;
+using Skyport.Server.Galaxy;
+using Skyport.Server.Users;
+
+namespace Skyport.Server.Cli;
+
+/// <summary><c>./skyport serve | users create | users list</c>.</summary>
+public static class SkyportCommandLine
+{
+    public static Task<int> InvokeAsync(string[] args) => Build().Parse(args).InvokeAsync();
+
+    private static RootCommand Build()
+    {
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (database, dataset files, secrets). Default: ./data" };
+        var urls = new Option<string?>("--urls") { Description = "Listen address(es). Default: http://127.0.0.1:8080" };
+
+        var serve = new Command("serve", "Start the server (API and job workers).") { urls, dataDir };
+        serve.SetAction((result, ct) => ServeAsync(HostArgs(result, dataDir, urls), ct));
+
+        var email = new Option<string>("--email") { Description = "Email address of the new user.", Required = true };
+        var password = new Option<string?>("--password") { Description = "Password (for HTTP Basic and sign-in); omit for API-key-only users." };
+        var admin = new Option<bool>("--admin") { Description = "Make the user an administrator." };
+        var create = new Command("create", "Create a user and print its API key (last line).") { email, password, admin, dataDir };
+        create.SetAction((result, ct) => WithServicesAsync(HostArgs(result, dataDir, null), async services =>
+        {
+            var created = await services.GetRequiredService<UsersService>().CreateAsync(
+                result.GetValue(email)!, result.GetValue(password), result.GetValue(admin), null, ct);
+            var ids = services.GetRequiredService<IdEncoder>();
+            Console.WriteLine($"Created user {created.User.Email} (id {ids.Encode(created.User.Id)}, username {created.User.Username}{(created.User.IsAdmin ? ", admin" : "")}).");
+            Console.WriteLine("API key:");
+            Console.WriteLine(created.ApiKey);
+        }, ct));
+
+        var list = new Command("list", "List users.") { dataDir };
+        list.SetAction((result, ct) => WithServicesAsync(HostArgs(result, dataDir, null), async services =>
+        {
+            var db = services.GetRequiredService<SkyportDbContext>();
+            var ids = services.GetRequiredService<IdEncoder>();
+            var users = await db.Users.AsNoTracking().OrderBy(u => u.Id).ToListAsync(ct);
+            Console.WriteLine($"{"id",-16}  {"email",-32}  {"username",-20}  admin  disabled");
+            foreach (var u in users)
+            {
+                Console.WriteLine($"{ids.Encode(u.Id),-16}  {u.Email,-32}  {u.Username,-20}  {(u.IsAdmin ? "yes" : "no"),-5}  {(u.Disabled ? "yes" : "no")}");
+            }
+        }, ct));
+
+        return new RootCommand("Skyport: a Galaxy-compatible data server that moves datasets to and from cloud storage.")
+        {
+            serve,
+            new Command("users", "Manage users.") { create, list },
+        };
+    }
+
+    private static string[] HostArgs(ParseResult result, Option<string?> dataDir, Option<string?>? urls)
+    {
+        var args = new List<string>();
+        if (result.GetValue(dataDir) is { } dir)
+        {
+            args.Add($"--Skyport:DataDir={dir}");
+        }
+        if (urls is not null && result.GetValue(urls) is { } u)
+        {
+            args.Add($"--urls={u}");
+        }
+        return [.. args];
+    }
+
+    private static async Task<int> ServeAsync(string[] args, CancellationToken cancellationToken)
+    {
+        return await RunReportingConfigErrorsAsync(async () =>
+        {
+            var app = SkyportApplication.Build(args);
+            var admin = await app.PrepareAsync(cancellationToken);
+            if (admin is not null)
+            {
+                // Shown once, on the console only: never through logging, and only its hash is stored.
+                Console.WriteLine($"First start: created administrator {admin.User.Email}. Its API key (shown only now):");
+                Console.WriteLine(admin.ApiKey);
+            }
+            await app.RunAsync(cancellationToken);
+        });
+    }
+
+    private static Task<int> WithServicesAsync(string[] args, Func<IServiceProvider, Task> action, CancellationToken cancellationToken) =>
+        RunReportingConfigErrorsAsync(async () =>
+        {
+            var app = SkyportApplication.Build([.. args, "--Skyport:Jobs:Workers=0", "--Logging:LogLevel:Default=Warning"]);
+            await app.Services.MigrateDatabaseAsync(cancellationToken);
+            await using var scope = app.Services.CreateAsyncScope();
+            await action(scope.ServiceProvider);
+        });
+
+    private static async Task<int> RunReportingConfigErrorsAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: {string.Join(" ", e.Failures)}");
+            return 2;
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
+            return 2;
+        }
+        catch (GalaxyException e)
+        {
+            await Console.Error.WriteLineAsync($"Error: {e.Message}");
+            return 1;
+        }
+    }
+}

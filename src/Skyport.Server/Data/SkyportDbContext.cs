@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Skyport.Server.Datasets;
+using Skyport.Server.Histories;
+using Skyport.Server.Jobs;
+using Skyport.Server.Uploads;
+using Skyport.Server.Users;
+
+namespace Skyport.Server.Data;
+
+public sealed class SkyportDbContext(DbContextOptions<SkyportDbContext> options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<History> Histories => Set<History>();
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<UploadSession> UploadSessions => Set<UploadSession>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(SkyportDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DatasetState>().HaveConversion<string>();
+        configurationBuilder.Properties<JobState>().HaveConversion<string>();
+    }
+
+    /// <summary>Every timestamp is UTC; providers that forget the kind (SQLite) get it back on read.</summary>
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}

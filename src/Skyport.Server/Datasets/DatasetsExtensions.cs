@@ -1,0 +1,14 @@
+using Skyport.Server.Histories;
+
+namespace Skyport.Server.Datasets;
+
+public static class DatasetsExtensions
+{
+    public static WebApplicationBuilder AddHistoriesAndDatasets(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DatasetStorage>();
+        builder.Services.AddScoped<HistoriesService>();
+        builder.Services.AddScoped<DatasetsService>();
+        return builder;
+    }
+}

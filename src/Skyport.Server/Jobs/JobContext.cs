@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Skyport.Server.Data;
+using Skyport.Server.Galaxy;
+
+namespace Skyport.Server.Jobs;
+
+/// <summary>
+/// What a handler sees of its job: its parameters, and ways to report progress and save checkpoints.
+/// Progress is only recorded here (any thread may call it); the runner writes it to the job row about
+/// once a second from its own loop, so handlers never share a database context with that writer.
+/// </summary>
+public sealed class JobContext(Job job, IServiceScopeFactory scopes, string workerId)
+{
+    private readonly SemaphoreSlim _checkpointWrites = new(1, 1);
+    private long _bytesDone = job.BytesDone;
+    private long _bytesTotal = job.BytesTotal ?? -1;
+    private long _version;
+
+    public Job Job { get; } = job;
+
+    public T Parameters<T>() =>
+        JsonSerializer.Deserialize<T>(Job.Parameters, GalaxyJson.Options)
+        ?? throw new JobFailedException($"Job {Job.Id} has no parameters.");
+
+    public T? Checkpoint<T>() => Job.Checkpoint is null ? default : JsonSerializer.Deserialize<T>(Job.Checkpoint, GalaxyJson.Options);
+
+    public void ReportProgress(long bytesDone, long? bytesTotal)
+    {
+        Interlocked.Exchange(ref _bytesDone, bytesDone);
+        Interlocked.Exchange(ref _bytesTotal, bytesTotal ?? -1);
+        Interlocked.Increment(ref _version);
+    }
+
+    internal (long Version, long Done, long? Total) Progress
+    {
+        get
+        {
+            var total = Interlocked.Read(ref _bytesTotal);
+            return (Interlocked.Read(ref _version), Interlocked.Read(ref _bytesDone), total < 0 ? null : total);
+        }
+    }
+
+    /// <summary>Saves the handler's resume point; a later attempt (after a crash) reads it back with <see cref="Checkpoint{T}"/>.</summary>
+    public async Task SaveCheckpointAsync<T>(T checkpoint, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.Serialize(checkpoint, GalaxyJson.Options);
+        await _checkpointWrites.WaitAsync(cancellationToken);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+            var saved = await db.Jobs.Where(j => j.Id == Job.Id && j.LeaseOwner == workerId && j.State == JobState.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Checkpoint, json), cancellationToken);
+            if (saved == 0)
+            {
+                throw new OperationCanceledException("The job is no longer held by this worker.");
+            }
+            Job.Checkpoint = json;
+        }
+        finally
+        {
+            _checkpointWrites.Release();
+        }
+    }
+}

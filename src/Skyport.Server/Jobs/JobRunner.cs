@@ -1,0 +1,208 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Skyport.Server.Data;
+using Skyport.Server.Datasets;
+
+namespace Skyport.Server.Jobs;
+
+/// <summary>
+/// Runs one claimed job to its end: resolves the handler in a fresh scope, renews the lease while it
+/// works, and records the outcome on the job row (ok, retry later, error) and on its output dataset.
+/// Every outcome update is conditional on this worker still holding the lease, so a job that was
+/// cancelled or taken over meanwhile is never overwritten.
+/// </summary>
+internal sealed class JobRunner(
+    IServiceScopeFactory scopes,
+    RunningJobs running,
+    IOptions<JobsOptions> options,
+    TimeProvider clock,
+    ILogger<JobRunner> logger)
+{
+    public async Task RunAsync(long jobId, string workerId, CancellationToken stopping)
+    {
+        using var logScope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+        using var jobCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var registration = running.Register(jobId, jobCancellation);
+        using var heartbeatStop = new CancellationTokenSource();
+
+        Exception? failure = null;
+        Job job;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+            job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
+            var context = new JobContext(job, scopes, workerId);
+            var heartbeat = HeartbeatAsync(context, workerId, jobCancellation, heartbeatStop.Token);
+            logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
+            try
+            {
+                await MarkOutputRunningAsync(db, job, jobCancellation.Token);
+                var handler = scope.ServiceProvider.GetKeyedService<IJobHandler>(job.ToolId)
+                    ?? throw new JobFailedException($"No handler is registered for tool '{job.ToolId}'.");
+                await handler.RunAsync(context, jobCancellation.Token);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+        }
+
+        await using var finish = scopes.CreateAsyncScope();
+        var finishDb = finish.ServiceProvider.GetRequiredService<SkyportDbContext>();
+        if (failure is null)
+        {
+            await CompleteAsync(finishDb, job, workerId);
+        }
+        else if (stopping.IsCancellationRequested)
+        {
+            await ReleaseAsync(finishDb, job, workerId);
+        }
+        else if (jobCancellation.IsCancellationRequested)
+        {
+            logger.LogInformation("Job {JobId} stopped: cancelled or taken over", jobId);
+        }
+        else
+        {
+            await FailAsync(finishDb, job, workerId, failure);
+        }
+    }
+
+    private async Task MarkOutputRunningAsync(SkyportDbContext db, Job job, CancellationToken cancellationToken)
+    {
+        if (job.OutputDatasetId is { } datasetId)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.Datasets.Where(d => d.Id == datasetId && d.State == DatasetState.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DatasetState.Running).SetProperty(d => d.UpdateTime, now), cancellationToken);
+        }
+    }
+
+    private async Task CompleteAsync(SkyportDbContext db, Job job, string workerId)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var updated = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.State, JobState.Ok).SetProperty(j => j.LeaseOwner, (string?)null)
+            .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.UpdateTime, now), CancellationToken.None);
+        logger.LogInformation("Job {JobId} finished ok{Note}", job.Id, updated == 1 ? "" : " (row changed meanwhile)");
+    }
+
+    /// <summary>Shutting down is not the job's fault: give it back without spending an attempt.</summary>
+    private async Task ReleaseAsync(SkyportDbContext db, Job job, string workerId)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
+            .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now)
+            .SetProperty(j => j.Attempts, j => j.Attempts - 1).SetProperty(j => j.UpdateTime, now), CancellationToken.None);
+        logger.LogInformation("Job {JobId} released for a later start (shutting down)", job.Id);
+    }
+
+    private async Task FailAsync(SkyportDbContext db, Job job, string workerId, Exception failure)
+    {
+        var settings = options.Value;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var message = Truncate(failure.Message, 4000);
+        if (JobFailure.IsTransient(failure) && job.Attempts < settings.MaxAttempts)
+        {
+            var delay = settings.RetryDelay(job.Attempts);
+            logger.LogWarning(failure, "Job {JobId} attempt {Attempt} failed; retrying in {Delay}", job.Id, job.Attempts, delay);
+            var retrying = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now + delay)
+                .SetProperty(j => j.Stderr, $"Attempt {job.Attempts} failed: {message}").SetProperty(j => j.UpdateTime, now), CancellationToken.None);
+            if (retrying == 1)
+            {
+                await UpdateOutputAsync(db, job, DatasetState.Queued,
+                    $"Attempt {job.Attempts} of {settings.MaxAttempts} failed ({message}); retrying in {delay.TotalSeconds:0} s.", now);
+            }
+            return;
+        }
+        if (failure is JobFailedException)
+        {
+            logger.LogWarning("Job {JobId} failed: {Message}", job.Id, message);
+        }
+        else
+        {
+            logger.LogError(failure, "Job {JobId} failed", job.Id);
+        }
+        var failed = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.State, JobState.Error).SetProperty(j => j.LeaseOwner, (string?)null)
+            .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.Stderr, message)
+            .SetProperty(j => j.UpdateTime, now), CancellationToken.None);
+        if (failed == 1)
+        {
+            await UpdateOutputAsync(db, job, DatasetState.Error, message, now);
+        }
+    }
+
+    private static Task UpdateOutputAsync(SkyportDbContext db, Job job, DatasetState state, string info, DateTime now) =>
+        job.OutputDatasetId is { } datasetId
+            ? db.Datasets.Where(d => d.Id == datasetId && d.State != DatasetState.Ok && d.State != DatasetState.Discarded)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, state).SetProperty(d => d.MiscInfo, info)
+                    .SetProperty(d => d.UpdateTime, now), CancellationToken.None)
+            : Task.CompletedTask;
+
+    /// <summary>
+    /// Every second: writes new progress to the row, and renews the lease every third of its length.
+    /// If the row is no longer ours (cancelled, or taken over after a stall) the job is stopped.
+    /// The final progress is written once more when the loop stops.
+    /// </summary>
+    private async Task HeartbeatAsync(JobContext context, string workerId, CancellationTokenSource job, CancellationToken stop)
+    {
+        var jobId = context.Job.Id;
+        var lease = options.Value.Lease;
+        var renewEvery = lease / 3;
+        var lastRenewal = clock.GetUtcNow();
+        long writtenVersion = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Min(1, renewEvery.TotalSeconds)), clock);
+        var stopped = false;
+        while (!stopped)
+        {
+            try
+            {
+                stopped = !await timer.WaitForNextTickAsync(stop);
+            }
+            catch (OperationCanceledException)
+            {
+                stopped = true;
+            }
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+                var now = clock.GetUtcNow();
+                var (version, done, total) = context.Progress;
+                if (version != writtenVersion)
+                {
+                    await HeldBy(db, jobId, workerId).ExecuteUpdateAsync(s => s.SetProperty(j => j.BytesDone, done)
+                        .SetProperty(j => j.BytesTotal, total).SetProperty(j => j.UpdateTime, now.UtcDateTime), CancellationToken.None);
+                    writtenVersion = version;
+                }
+                if (!stopped && now - lastRenewal >= renewEvery)
+                {
+                    var expires = now.UtcDateTime + lease;
+                    var held = await HeldBy(db, jobId, workerId).Where(j => !j.CancelRequested)
+                        .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), CancellationToken.None);
+                    lastRenewal = now;
+                    if (held == 0)
+                    {
+                        await job.CancelAsync();
+                        return;
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                // A missed heartbeat is survivable (the lease has slack); the next tick tries again.
+                logger.LogWarning(e, "Heartbeat for job {JobId} failed", jobId);
+            }
+        }
+    }
+
+    private static IQueryable<Job> HeldBy(SkyportDbContext db, long jobId, string workerId) =>
+        db.Jobs.Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running);
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "...";
+}

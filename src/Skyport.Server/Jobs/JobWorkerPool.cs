@@ -1,0 +1,157 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Skyport.Server.Data;
+using Skyport.Server.Datasets;
+
+namespace Skyport.Server.Jobs;
+
+/// <summary>
+/// This process's job workers plus the lease reaper. Workers claim queued jobs with a conditional
+/// update (compare-and-set on the state), so each job runs once however many workers and processes
+/// share the database. The reaper returns jobs whose worker stopped renewing its lease to the queue,
+/// or fails them once they have used up their attempts, so no job stays running forever.
+/// </summary>
+internal sealed class JobWorkerPool(
+    IServiceScopeFactory scopes,
+    JobRunner runner,
+    JobSignal signal,
+    IOptions<JobsOptions> options,
+    TimeProvider clock,
+    ILogger<JobWorkerPool> logger) : BackgroundService
+{
+    private const int ClaimCandidates = 8;
+    private readonly string _processId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (settings.Workers == 0)
+        {
+            return;
+        }
+        var loops = Enumerable.Range(1, settings.Workers).Select(n => WorkAsync($"{_processId}/w{n}", stoppingToken)).ToList();
+        loops.Add(ReapAsync(stoppingToken));
+        await Task.WhenAll(loops);
+    }
+
+    private async Task WorkAsync(string workerId, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (await TryClaimAsync(workerId, stopping) is { } jobId)
+                {
+                    await runner.RunAsync(jobId, workerId, stopping);
+                    continue;
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Worker {WorkerId} failed to claim or run a job", workerId);
+            }
+            await signal.WaitAsync(options.Value.Poll, stopping);
+        }
+    }
+
+    internal async Task<long?> TryClaimAsync(string workerId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var candidates = await db.Jobs.AsNoTracking()
+            .Where(j => j.State == JobState.Queued && j.NotBefore <= now)
+            .OrderBy(j => j.Id).Select(j => j.Id).Take(ClaimCandidates)
+            .ToListAsync(cancellationToken);
+        var expires = now + options.Value.Lease;
+        foreach (var id in candidates)
+        {
+            var claimed = await db.Jobs.Where(j => j.Id == id && j.State == JobState.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobState.Running).SetProperty(j => j.LeaseOwner, workerId)
+                    .SetProperty(j => j.LeaseExpiresAt, expires).SetProperty(j => j.Attempts, j => j.Attempts + 1)
+                    .SetProperty(j => j.UpdateTime, now), cancellationToken);
+            if (claimed == 1)
+            {
+                return id;
+            }
+        }
+        return null;
+    }
+
+    private async Task ReapAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(options.Value.Lease / 2, clock);
+        do
+        {
+            try
+            {
+                await ReapExpiredLeasesAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Reaping expired job leases failed");
+            }
+        }
+        while (await WaitAsync(timer, stopping));
+    }
+
+    internal async Task ReapExpiredLeasesAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var maxAttempts = options.Value.MaxAttempts;
+        var expired = await db.Jobs.AsNoTracking()
+            .Where(j => j.State == JobState.Running && j.LeaseExpiresAt < now)
+            .Select(j => new { j.Id, j.Attempts, j.OutputDatasetId, j.LeaseExpiresAt })
+            .ToListAsync(cancellationToken);
+        foreach (var job in expired)
+        {
+            var stillExpired = db.Jobs.Where(j => j.Id == job.Id && j.State == JobState.Running && j.LeaseExpiresAt == job.LeaseExpiresAt);
+            if (job.Attempts < maxAttempts)
+            {
+                var requeued = await stillExpired.ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
+                    .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now)
+                    .SetProperty(j => j.UpdateTime, now), cancellationToken);
+                if (requeued == 1)
+                {
+                    logger.LogWarning("Job {JobId} lost its worker (lease expired); queued again", job.Id);
+                    signal.Notify();
+                }
+                continue;
+            }
+            var message = $"The job's worker stopped responding {job.Attempts} times; giving up.";
+            var failed = await stillExpired.ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Error).SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.Stderr, message)
+                .SetProperty(j => j.UpdateTime, now), cancellationToken);
+            if (failed == 1 && job.OutputDatasetId is { } datasetId)
+            {
+                await db.Datasets.Where(d => d.Id == datasetId && d.State != DatasetState.Ok)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DatasetState.Error).SetProperty(d => d.MiscInfo, message)
+                        .SetProperty(d => d.UpdateTime, now), cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stopping)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Skyport.Server.Configuration;
+
+namespace Skyport.Server.Jobs;
+
+public static class JobsExtensions
+{
+    public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<JobsOptions>(JobsOptions.Section);
+        builder.Services.AddSingleton<JobSignal>();
+        builder.Services.AddSingleton<RunningJobs>();
+        builder.Services.AddSingleton<JobRunner>();
+        builder.Services.AddScoped<JobCancellation>();
+        builder.Services.AddScoped<JobsService>();
+        builder.Services.AddSingleton<JobWorkerPool>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobWorkerPool>());
+        return builder;
+    }
+
+    /// <summary>Registers the work behind a tool id (one DI scope per attempt).</summary>
+    public static IServiceCollection AddJobHandler<THandler>(this IServiceCollection services, string toolId)
+        where THandler : class, IJobHandler =>
+        services.AddKeyedScoped<IJobHandler, THandler>(toolId);
+}

@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Skyport.Server.Configuration;
+using Skyport.Server.Data;
+using Skyport.Server.Galaxy;
+using Skyport.Server.Users;
+
+namespace Skyport.Server.Uploads;
+
+/// <summary>
+/// Bytes received ahead of a dataset: TUS sessions filled by clients, and sessions the server fills
+/// itself from a pasted text or a multipart file. Each is a file named by the session id.
+/// </summary>
+public sealed class UploadSessions(
+    SkyportDbContext db,
+    CurrentUser current,
+    DataDirectory data,
+    IOptions<UploadOptions> options,
+    TimeProvider clock)
+{
+    public string PathFor(string sessionId) => Path.Combine(data.Uploads, sessionId);
+
+    public async Task<UploadSession> CreateAsync(long length, string? filename, CancellationToken cancellationToken)
+    {
+        if (length < 0)
+        {
+            throw new RequestParameterInvalidException("Upload-Length must not be negative.");
+        }
+        if (length > options.Value.MaxUploadBytes)
+        {
+            throw new PayloadTooLargeException($"Upload of {length} bytes exceeds the limit of {options.Value.MaxUploadBytes} bytes.");
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var session = new UploadSession
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            UserId = current.Id,
+            Length = length,
+            Filename = filename is { Length: > 1024 } ? filename[..1024] : filename,
+            CreateTime = now,
+            ExpiresAt = now.AddHours(options.Value.SessionHours),
+        };
+        await File.WriteAllBytesAsync(PathFor(session.Id), [], cancellationToken);
+        db.UploadSessions.Add(session);
+        await db.SaveChangesAsync(cancellationToken);
+        return session;
+    }
+
+    /// <summary>A session of the caller's; 404 for unknown or expired ids, 403 for someone else's.</summary>
+    public async Task<UploadSession> FindOwnedAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var session = sessionId is { Length: 32 } && sessionId.All(char.IsAsciiHexDigitLower)
+            ? await db.UploadSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken)
+            : null;
+        if (session is null || session.ExpiresAt < clock.GetUtcNow().UtcDateTime)
+        {
+            throw new ObjectNotFoundException($"Upload session '{Truncate(sessionId)}' not found (it may have expired).");
+        }
+        if (session.UserId != current.Id)
+        {
+            throw new ItemAccessibilityException("Upload session is not accessible by the current user.");
+        }
+        return session;
+    }
+
+    /// <summary>Bytes received so far: the length of the session's file.</summary>
+    public long OffsetOf(string sessionId)
+    {
+        var file = new FileInfo(PathFor(sessionId));
+        return file.Exists ? file.Length : 0;
+    }
+
+    /// <summary>A session ready to become a dataset: owned by the caller and completely received.</summary>
+    public async Task<UploadSession> FindCompleteAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var session = await FindOwnedAsync(sessionId, cancellationToken);
+        var offset = OffsetOf(sessionId);
+        if (offset != session.Length)
+        {
+            throw new RequestParameterInvalidException(
+                $"Upload session '{sessionId}' is incomplete: {offset} of {session.Length} bytes received.");
+        }
+        return session;
+    }
+
+    /// <summary>Appends a TUS PATCH body at <paramref name="offset"/>, which must be where the file ends.</summary>
+    public async Task<long> AppendAsync(string sessionId, long offset, Stream body, CancellationToken cancellationToken)
+    {
+        var session = await FindOwnedAsync(sessionId, cancellationToken);
+        FileStream file;
+        try
+        {
+            file = new FileStream(PathFor(sessionId), new FileStreamOptions
+            {
+                Mode = FileMode.Open, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous, BufferSize = 0,
+            });
+        }
+        catch (IOException)
+        {
+            throw new ConflictException("Another request is writing to this upload session.");
+        }
+        await using (file)
+        {
+            if (file.Length != offset)
+            {
+                throw new ConflictException($"Upload-Offset {offset} does not match the current offset {file.Length}.");
+            }
+            file.Seek(offset, SeekOrigin.Begin);
+            var limit = session.Length - offset;
+            await CopyBoundedAsync(body, file, limit, cancellationToken);
+            await file.FlushAsync(cancellationToken);
+            return file.Length;
+        }
+    }
+
+    /// <summary>A complete session filled by the server (pasted text, multipart file part).</summary>
+    public async Task<UploadSession> CreateFromStreamAsync(Stream content, string? filename, CancellationToken cancellationToken)
+    {
+        var session = await CreateAsync(0, filename, cancellationToken);
+        long length;
+        await using (var file = new FileStream(PathFor(session.Id), FileMode.Open, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+        {
+            await CopyBoundedAsync(content, file, options.Value.MaxUploadBytes, cancellationToken);
+            length = file.Length;
+        }
+        await db.UploadSessions.Where(s => s.Id == session.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Length, length), cancellationToken);
+        session.Length = length;
+        return session;
+    }
+
+    public async Task DeleteAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await FindOwnedAsync(sessionId, cancellationToken);
+        await RemoveAsync(sessionId, cancellationToken);
+    }
+
+    /// <summary>Forgets a session and its file (after its bytes became a dataset, or on termination).</summary>
+    public async Task RemoveAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await db.UploadSessions.Where(s => s.Id == sessionId).ExecuteDeleteAsync(cancellationToken);
+        File.Delete(PathFor(sessionId));
+    }
+
+    private static async Task CopyBoundedAsync(Stream source, Stream destination, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        long written = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (written + read > limit)
+            {
+                throw new PayloadTooLargeException("The request body is longer than the declared upload length.");
+            }
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            written += read;
+        }
+    }
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "...";
+}

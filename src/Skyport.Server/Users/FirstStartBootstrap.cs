@@ -1,0 +1,20 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Skyport.Server.Configuration;
+using Skyport.Server.Data;
+
+namespace Skyport.Server.Users;
+
+/// <summary>On the first start with an empty database, creates an administrator and shows its API key once.</summary>
+public sealed class FirstStartBootstrap(SkyportDbContext db, UsersService users, IOptions<SkyportOptions> options)
+{
+    /// <returns>The administrator and its key when one was created; null when users already existed.</returns>
+    public async Task<CreatedUser?> RunAsync(CancellationToken cancellationToken)
+    {
+        if (await db.Users.AnyAsync(cancellationToken))
+        {
+            return null;
+        }
+        return await users.CreateAsync(options.Value.BootstrapAdminEmail, password: null, isAdmin: true, username: "admin", cancellationToken);
+    }
+}
