@@ -17,8 +17,10 @@ public static class SkyportCommandLine
         var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (database, dataset files, secrets). Default: ./data" };
         var urls = new Option<string?>("--urls") { Description = "Listen address(es). Default: http://127.0.0.1:8080" };
 
+        // Further --Section:Key=value arguments are passed on as configuration (see the README's settings table).
         var serve = new Command("serve", "Start the server (API and job workers).") { urls, dataDir };
-        serve.SetAction((result, ct) => ServeAsync(HostArgs(result, dataDir, urls), ct));
+        serve.TreatUnmatchedTokensAsErrors = false;
+        serve.SetAction((result, ct) => ServeAsync([.. HostArgs(result, dataDir, urls), .. result.UnmatchedTokens], ct));
 
         var email = new Option<string>("--email") { Description = "Email address of the new user.", Required = true };
         var password = new Option<string?>("--password") { Description = "Password (for HTTP Basic and sign-in); omit for API-key-only users." };
