@@ -34,5 +34,4 @@ internal static class HostProcess
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
     }
-
 }
