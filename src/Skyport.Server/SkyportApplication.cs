@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Skyport.Server.Cloud;
 using Skyport.Server.Configuration;
 using Skyport.Server.Data;
 using Skyport.Server.Datasets;
 using Skyport.Server.Galaxy;
 using Skyport.Server.Histories;
+using Skyport.Server.Identity;
 using Skyport.Server.Jobs;
 using Skyport.Server.ServerInfo;
 using Skyport.Server.Uploads;
@@ -29,6 +31,8 @@ public static class SkyportApplication
         builder.AddSkyportCore();
         builder.AddSkyportData();
         builder.AddUsers();
+        builder.AddIdentity();
+        builder.AddCloud();
         builder.AddHistoriesAndDatasets();
         builder.AddJobs();
         builder.AddUploads();
@@ -46,6 +50,8 @@ public static class SkyportApplication
         app.MapTusUploads();
         app.MapTools();
         app.MapJobs();
+        app.MapAuthnz();
+        app.MapCloudAuthz();
         return app;
     }
 

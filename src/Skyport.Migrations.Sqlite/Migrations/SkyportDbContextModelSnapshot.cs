@@ -17,6 +17,97 @@ namespace Skyport.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Skyport.Server.Cloud.Authz.CloudAuthz", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Config")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("IdentityId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LastActivity")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastUpdate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedSecrets")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IdentityId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("cloud_authz", (string)null);
+                });
+
+            modelBuilder.Entity("Skyport.Server.Cloud.Credentials.CredentialIssuance", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AuthzId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("IssuedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AuthzId");
+
+                    b.HasIndex("UserId", "IssuedAt");
+
+                    b.ToTable("credential_issuances", (string)null);
+                });
+
             modelBuilder.Entity("Skyport.Server.Datasets.Dataset", b =>
                 {
                     b.Property<long>("Id")
@@ -139,6 +230,56 @@ namespace Skyport.Migrations.Sqlite.Migrations
                     b.HasIndex("UserId", "Deleted", "UpdateTime");
 
                     b.ToTable("histories", (string)null);
+                });
+
+            modelBuilder.Entity("Skyport.Server.Identity.UserIdentity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("IdTokenExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("IdTokenIssuedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedTokens")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdateTime")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("Provider", "Subject")
+                        .IsUnique();
+
+                    b.ToTable("user_identities", (string)null);
                 });
 
             modelBuilder.Entity("Skyport.Server.Jobs.Job", b =>
@@ -327,6 +468,29 @@ namespace Skyport.Migrations.Sqlite.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Skyport.Server.Cloud.Authz.CloudAuthz", b =>
+                {
+                    b.HasOne("Skyport.Server.Identity.UserIdentity", null)
+                        .WithMany()
+                        .HasForeignKey("IdentityId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Skyport.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Skyport.Server.Cloud.Credentials.CredentialIssuance", b =>
+                {
+                    b.HasOne("Skyport.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Skyport.Server.Datasets.Dataset", b =>
                 {
                     b.HasOne("Skyport.Server.Histories.History", null)
@@ -337,6 +501,15 @@ namespace Skyport.Migrations.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("Skyport.Server.Histories.History", b =>
+                {
+                    b.HasOne("Skyport.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Skyport.Server.Identity.UserIdentity", b =>
                 {
                     b.HasOne("Skyport.Server.Users.User", null)
                         .WithMany()

@@ -1,6 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Skyport.Server.Cloud.Authz;
+using Skyport.Server.Cloud.Credentials;
 using Skyport.Server.Datasets;
+using Skyport.Server.Identity;
 using Skyport.Server.Histories;
 using Skyport.Server.Jobs;
 using Skyport.Server.Uploads;
@@ -16,6 +19,9 @@ public sealed class SkyportDbContext(DbContextOptions<SkyportDbContext> options)
     public DbSet<Dataset> Datasets => Set<Dataset>();
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<UploadSession> UploadSessions => Set<UploadSession>();
+    public DbSet<UserIdentity> UserIdentities => Set<UserIdentity>();
+    public DbSet<CloudAuthz> CloudAuthzs => Set<CloudAuthz>();
+    public DbSet<CredentialIssuance> CredentialIssuances => Set<CredentialIssuance>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SkyportDbContext).Assembly);

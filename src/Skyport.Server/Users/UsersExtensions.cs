@@ -11,8 +11,8 @@ public static class UsersExtensions
         builder.Services.AddScoped<ApiKeyService>();
         builder.Services.AddScoped<UsersService>();
         builder.Services.AddScoped<FirstStartBootstrap>();
-        builder.Services
-            .AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+        // The default scheme (API key or session cookie) is chosen in Identity's AddIdentity.
+        builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         return builder;

@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Skyport.Server.Data;
+
+namespace Skyport.Server.Cloud.Credentials;
+
+/// <summary>
+/// Writes issuance records. Credentials renew themselves long after the request that created them, so
+/// every record is written in a scope of its own; a failure to record never breaks a transfer.
+/// </summary>
+public sealed class IssuanceRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<IssuanceRecorder> logger)
+{
+    public async Task RecordAsync(CredentialContext context, string provider, DateTime? expiresAt, string? error)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+            var now = clock.GetUtcNow().UtcDateTime;
+            db.CredentialIssuances.Add(new CredentialIssuance
+            {
+                UserId = context.UserId,
+                AuthzId = context.AuthzId,
+                Provider = provider,
+                Purpose = context.Purpose.Length <= 255 ? context.Purpose : context.Purpose[..255],
+                IssuedAt = now,
+                ExpiresAt = expiresAt,
+                Succeeded = error is null,
+                Error = error is { Length: > 2048 } ? error[..2048] : error,
+            });
+            await db.SaveChangesAsync();
+            await db.CloudAuthzs.Where(a => a.Id == context.AuthzId).ExecuteUpdateAsync(s => s.SetProperty(a => a.LastActivity, now));
+            logger.LogInformation("Issued {Provider} credentials for authorization {AuthzId} ({Purpose}), expiring {ExpiresAt}{Outcome}",
+                provider, context.AuthzId, context.Purpose, expiresAt, error is null ? "" : ": failed");
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not record a credential issuance for authorization {AuthzId}", context.AuthzId);
+        }
+    }
+}
