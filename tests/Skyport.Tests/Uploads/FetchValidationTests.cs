@@ -158,6 +158,42 @@ public sealed class FetchValidationTests(ServerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Fetch_SameSessionInSecondRequest_IsRefused_AndFirstDatasetEndsOk()
+    {
+        using var client = await Server.NewUserAsync();
+        var historyId = await client.CreateHistoryAsync();
+        var data = RandomBytes(200_000, seed: 13);
+        var sessionId = await client.UploadTusAsync(data, chunkSize: 100_000);
+
+        // A client that retries its POST (say, after a timeout) must not get a second, doomed dataset.
+        var (datasetId, _) = Assert.Single(await client.FetchAsync(FetchFromSession(historyId, sessionId, "once.bin")));
+        var retry = await client.PostAsJsonAsync("/api/tools/fetch", FetchFromSession(historyId, sessionId, "once.bin"));
+
+        await GalaxyAssert.ErrorAsync(retry, HttpStatusCode.NotFound, 404001);
+        await client.WaitForOkDatasetAsync(datasetId);
+        Assert.Equal(data, await client.DownloadAsync(datasetId));
+        Assert.Single((await client.ContentsAsync(historyId)).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Fetch_Rejected_LeavesNoPastedUploadFilesBehind()
+    {
+        using var owner = await Server.NewUserAsync();
+        using var other = await Server.NewUserAsync();
+        var historyId = await owner.CreateHistoryAsync();
+        var before = UploadFiles();
+
+        await GalaxyAssert.ErrorAsync(await owner.PostAsJsonAsync("/api/tools/fetch",
+            Fetch(historyId, Pasted("first\n"), Pasted("second\n", ext: "not-a-type"))), HttpStatusCode.BadRequest, 400008);
+        await GalaxyAssert.ErrorAsync(await other.PostAsJsonAsync("/api/tools/fetch",
+            Fetch(historyId, Pasted("intruder\n"))), HttpStatusCode.Forbidden, 403002);
+
+        Assert.Empty(UploadFiles().Except(before));
+    }
+
+    private string[] UploadFiles() => Directory.GetFiles(Path.Combine(Server.DataDir, "uploads"));
+
+    [Fact]
     public async Task Fetch_WithSameSessionTwice_Returns400008()
     {
         using var client = await Server.NewUserAsync();

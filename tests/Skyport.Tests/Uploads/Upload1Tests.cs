@@ -134,6 +134,25 @@ public sealed class Upload1Tests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task Upload1_MultipartRejected_LeavesNoUploadFilesBehind()
+    {
+        using var owner = await Server.NewUserAsync();
+        using var other = await Server.NewUserAsync();
+        var historyId = await owner.CreateHistoryAsync();
+        var before = Directory.GetFiles(Path.Combine(Server.DataDir, "uploads"));
+        using var form = new MultipartFormDataContent();
+        form.Add(new StringContent(historyId), "history_id");
+        form.Add(new StringContent("upload1"), "tool_id");
+        form.Add(new StringContent("{\"file_type\": \"auto\"}"), "inputs");
+        form.Add(new ByteArrayContent(RandomBytes(50_000, seed: 32)), "files_0|file_data", "blob.bin");
+
+        await GalaxyAssert.ErrorAsync(await other.PostAsync("/api/tools", form), HttpStatusCode.Forbidden, 403002);
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(Server.DataDir, "uploads")).Except(before));
+        Assert.Empty((await owner.ContentsAsync(historyId)).EnumerateArray());
+    }
+
+    [Fact]
     public async Task Upload1_WithOtherToolId_Returns400008()
     {
         using var client = await Server.NewUserAsync();
