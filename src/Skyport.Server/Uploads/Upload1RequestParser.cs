@@ -146,18 +146,28 @@ public sealed class Upload1RequestParser(UploadItemFactory factory, UploadSessio
             }
             else
             {
-                using var text = new StreamReader(section.Body);
-                var buffer = new char[MaxFieldBytes + 1];
-                var read = await text.ReadBlockAsync(buffer, cancellationToken);
-                if (read > MaxFieldBytes)
-                {
-                    throw new PayloadTooLargeException($"Form field '{name}' is too large.");
-                }
-                fields[name] = new string(buffer, 0, read);
+                fields[name] = await ReadFieldAsync(section.Body, name, cancellationToken);
             }
         }
         var json = JsonSerializer.SerializeToElement(fields.ToDictionary(f => f.Key, f => UnwrapJsonString(f.Value)));
         return (json, files);
+    }
+
+    /// <summary>A text field, bounded by <see cref="MaxFieldBytes"/> without reserving that much for every field.</summary>
+    private static async Task<string> ReadFieldAsync(Stream body, string name, CancellationToken cancellationToken)
+    {
+        using var content = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (content.Length + read > MaxFieldBytes)
+            {
+                throw new PayloadTooLargeException($"Form field '{name}' is too large.");
+            }
+            content.Write(buffer, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(content.GetBuffer(), 0, (int)content.Length);
     }
 
     /// <summary>Some clients JSON-encode every form field; a quoted string field means its content.</summary>
