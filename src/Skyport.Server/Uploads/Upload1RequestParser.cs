@@ -82,18 +82,39 @@ public sealed class Upload1RequestParser(UploadItemFactory factory, UploadSessio
         return (historyId, items);
     }
 
+    /// <summary>
+    /// The tool inputs, with the request's top-level <c>files_*</c> keys merged in as Galaxy does: BioBlend's
+    /// <c>paste_content</c> sends <c>files_0|url_paste</c> beside <c>inputs</c>, not inside it.
+    /// </summary>
     private static Payload ReadInputs(Payload payload)
     {
         if (!payload.Has("inputs"))
         {
             throw RequestParameterMissingException.For("inputs");
         }
-        if (payload.OptionalObjectOrJsonString("inputs") is { } inputs)
+        if (payload.OptionalObjectOrJsonString("inputs") is not { } inputs)
+        {
+            throw new RequestParameterInvalidException("'inputs' must be an object (or a JSON string of one).");
+        }
+        var topLevelFiles = payload.Element.EnumerateObject().Where(p => IsFilesKey(p.Name)).ToList();
+        if (topLevelFiles.Count == 0)
         {
             return inputs;
         }
-        throw new RequestParameterInvalidException("'inputs' must be an object (or a JSON string of one).");
+        var merged = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in inputs.Element.EnumerateObject())
+        {
+            merged[property.Name] = property.Value;
+        }
+        foreach (var property in topLevelFiles)
+        {
+            merged[property.Name] = property.Value;
+        }
+        return new Payload(JsonSerializer.SerializeToElement(merged), "inputs");
     }
+
+    private static bool IsFilesKey(string name) =>
+        name.StartsWith("files_", StringComparison.Ordinal) || name.StartsWith("__files_", StringComparison.Ordinal);
 
     private static bool HasFile(Payload inputs, Dictionary<string, string> files, int n) =>
         files.ContainsKey($"files_{n}|file_data")
@@ -110,7 +131,9 @@ public sealed class Upload1RequestParser(UploadItemFactory factory, UploadSessio
         var files = new Dictionary<string, string>();
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+            // Not IsFormDisposition(): that is false for file parts, the very parts this reader is for.
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -123,18 +146,28 @@ public sealed class Upload1RequestParser(UploadItemFactory factory, UploadSessio
             }
             else
             {
-                using var text = new StreamReader(section.Body);
-                var buffer = new char[MaxFieldBytes + 1];
-                var read = await text.ReadBlockAsync(buffer, cancellationToken);
-                if (read > MaxFieldBytes)
-                {
-                    throw new PayloadTooLargeException($"Form field '{name}' is too large.");
-                }
-                fields[name] = new string(buffer, 0, read);
+                fields[name] = await ReadFieldAsync(section.Body, name, cancellationToken);
             }
         }
         var json = JsonSerializer.SerializeToElement(fields.ToDictionary(f => f.Key, f => UnwrapJsonString(f.Value)));
         return (json, files);
+    }
+
+    /// <summary>A text field, bounded by <see cref="MaxFieldBytes"/> without reserving that much for every field.</summary>
+    private static async Task<string> ReadFieldAsync(Stream body, string name, CancellationToken cancellationToken)
+    {
+        using var content = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (content.Length + read > MaxFieldBytes)
+            {
+                throw new PayloadTooLargeException($"Form field '{name}' is too large.");
+            }
+            content.Write(buffer, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(content.GetBuffer(), 0, (int)content.Length);
     }
 
     /// <summary>Some clients JSON-encode every form field; a quoted string field means its content.</summary>

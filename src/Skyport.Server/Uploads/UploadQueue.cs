@@ -12,6 +12,7 @@ namespace Skyport.Server.Uploads;
 public sealed class UploadQueue(
     SkyportDbContext db,
     HistoriesService histories,
+    UploadSessions sessions,
     JobSignal signal,
     IdEncoder ids,
     TimeProvider clock)
@@ -25,6 +26,10 @@ public sealed class UploadQueue(
             var hid = await histories.ReserveHidsAsync(history.Id, items.Count, cancellationToken);
             foreach (var item in items)
             {
+                if (item.SessionId is { } sessionId)
+                {
+                    await sessions.ClaimAsync(sessionId, cancellationToken);
+                }
                 var dataset = new Dataset
                 {
                     HistoryId = history.Id,

@@ -19,6 +19,8 @@ public sealed class UploadSessions(
     IOptions<UploadOptions> options,
     TimeProvider clock)
 {
+    private readonly List<string> _filledHere = [];
+
     public string PathFor(string sessionId) => Path.Combine(data.Uploads, sessionId);
 
     public async Task<UploadSession> CreateAsync(long length, string? filename, CancellationToken cancellationToken)
@@ -44,6 +46,8 @@ public sealed class UploadSessions(
         await File.WriteAllBytesAsync(PathFor(session.Id), [], cancellationToken);
         db.UploadSessions.Add(session);
         await db.SaveChangesAsync(cancellationToken);
+        // Later changes are set-based; a tracked copy would be written again by the next SaveChanges of this scope.
+        db.Entry(session).State = EntityState.Detached;
         return session;
     }
 
@@ -55,7 +59,7 @@ public sealed class UploadSessions(
             : null;
         if (session is null || session.ExpiresAt < clock.GetUtcNow().UtcDateTime)
         {
-            throw new ObjectNotFoundException($"Upload session '{Truncate(sessionId)}' not found (it may have expired).");
+            throw new ObjectNotFoundException($"Upload session '{Truncate(sessionId)}' not found (it may have expired, or already become a dataset).");
         }
         if (session.UserId != current.Id)
         {
@@ -118,6 +122,7 @@ public sealed class UploadSessions(
     public async Task<UploadSession> CreateFromStreamAsync(Stream content, string? filename, CancellationToken cancellationToken)
     {
         var session = await CreateAsync(0, filename, cancellationToken);
+        _filledHere.Add(session.Id);
         long length;
         await using (var file = new FileStream(PathFor(session.Id), FileMode.Open, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
         {
@@ -128,6 +133,31 @@ public sealed class UploadSessions(
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Length, length), cancellationToken);
         session.Length = length;
         return session;
+    }
+
+    /// <summary>
+    /// Removes the sessions this request filled itself (pasted text, multipart parts) after the request
+    /// was refused: nobody else knows their ids, so nothing else would ever remove them.
+    /// </summary>
+    public async Task DiscardFilledHereAsync()
+    {
+        foreach (var sessionId in _filledHere)
+        {
+            await RemoveAsync(sessionId, CancellationToken.None);
+        }
+        _filledHere.Clear();
+    }
+
+    /// <summary>
+    /// Hands a complete session over to the job that will import it, inside the caller's transaction: its row
+    /// goes (the job reads the file by id), so the same session can never feed a second dataset.
+    /// </summary>
+    public async Task ClaimAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        if (await db.UploadSessions.Where(s => s.Id == sessionId).ExecuteDeleteAsync(cancellationToken) != 1)
+        {
+            throw new ObjectNotFoundException($"Upload session '{Truncate(sessionId)}' was already used by another request.");
+        }
     }
 
     public async Task DeleteAsync(string sessionId, CancellationToken cancellationToken)
