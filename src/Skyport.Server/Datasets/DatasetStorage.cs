@@ -61,7 +61,7 @@ public sealed class DatasetStorage(DataDirectory data)
         }
         catch (IOException)
         {
-            // Best effort: the temporary folder is swept on start.
+            // Best effort: stale temporary files are removed by the StorageSweeper.
         }
     }
 }

@@ -23,6 +23,8 @@ public static class UploadsExtensions
         builder.Services.AddScoped<UrlFetcher>();
         builder.Services.AddHttpClient(UrlFetcher.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(services => UrlFetcher.CreateHandler(services.GetRequiredService<IOptions<UploadOptions>>()));
+        builder.Services.AddSingleton<StorageSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StorageSweeper>());
         builder.Services.AddJobHandler<UploadJobHandler>(ToolsService.FetchToolId);
         builder.Services.AddJobHandler<UploadJobHandler>(Upload1RequestParser.ToolId);
         return builder;
