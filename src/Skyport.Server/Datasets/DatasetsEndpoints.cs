@@ -21,7 +21,8 @@ public static class DatasetsEndpoints
         contents.MapDelete("/{id}", (EncodedId historyId, EncodedId id, bool? purge, DatasetsService s, CancellationToken ct) =>
             s.DeleteInHistoryAsync(historyId, id, purge ?? false, ct));
         // The download_url Galaxy (and BioBlend's download_dataset) uses.
-        contents.MapGet("/{id}/display", (EncodedId id, string? to_ext, DatasetsService s, CancellationToken ct) => s.DisplayAsync(id, to_ext, ct));
+        contents.MapGet("/{id}/display", (EncodedId historyId, EncodedId id, string? to_ext, DatasetsService s, CancellationToken ct) =>
+            s.DisplayInHistoryAsync(historyId, id, to_ext, ct));
         return app;
     }
 
