@@ -262,6 +262,40 @@ public sealed class UsersApiTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task Create_SameEmailConcurrently_OneSucceedsOthersReturn409()
+    {
+        var email = NewEmail();
+        using var admin = Server.Admin();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            admin.PostAsJsonAsync("/api/users", new { email, password = "secret-password" })));
+
+        Assert.Single(responses, r => r.IsSuccessStatusCode);
+        foreach (var response in responses.Where(r => !r.IsSuccessStatusCode))
+        {
+            await GalaxyAssert.ErrorAsync(response, HttpStatusCode.Conflict, 409001);
+        }
+    }
+
+    [Fact]
+    public async Task Create_SameUsernameConcurrently_AllSucceedWithDistinctUsernames()
+    {
+        // Different emails, same local part: every user derives the same username and must still get a unique one.
+        var local = $"same-{Guid.NewGuid():N}";
+        using var admin = Server.Admin();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            admin.PostAsJsonAsync("/api/users", new { email = $"{local}@host{i}.example.org", password = "secret-password" })));
+
+        var usernames = new List<string>();
+        foreach (var response in responses)
+        {
+            usernames.Add((await GalaxyAssert.OkJsonAsync(response)).GetProperty("username").GetString()!);
+        }
+        Assert.Equal(usernames.Count, usernames.Distinct().Count());
+    }
+
+    [Fact]
     public async Task NewApiKey_ReturnsKeyString_AndOldKeyStopsWorking()
     {
         var email = NewEmail();
