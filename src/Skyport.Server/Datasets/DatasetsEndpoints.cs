@@ -9,7 +9,8 @@ public static class DatasetsEndpoints
         var datasets = app.MapGroup("/api/datasets").RequireAuthorization().WithTags("Datasets");
         datasets.MapGet("/{id}", (EncodedId id, DatasetsService s, CancellationToken ct) => s.ShowAsync(id, ct));
         datasets.MapPut("/{id}", (EncodedId id, UpdateDatasetRequest body, DatasetsService s, CancellationToken ct) => s.UpdateAsync(id, body, ct));
-        datasets.MapDelete("/{id}", (EncodedId id, bool? purge, DatasetsService s, CancellationToken ct) => s.DeleteAsync(id, purge ?? false, ct));
+        datasets.MapDelete("/{id}", async (EncodedId id, HttpRequest r, DatasetsService s, CancellationToken ct) =>
+            await s.DeleteAsync(id, await PurgeFlag.ReadAsync(r, ct), ct));
         datasets.MapGet("/{id}/display", (EncodedId id, string? to_ext, DatasetsService s, CancellationToken ct) => s.DisplayAsync(id, to_ext, ct));
 
         var contents = app.MapGroup("/api/histories/{historyId}/contents").RequireAuthorization().WithTags("Datasets");
@@ -18,10 +19,11 @@ public static class DatasetsEndpoints
         contents.MapGet("/{id}", (EncodedId historyId, EncodedId id, DatasetsService s, CancellationToken ct) => s.ShowInHistoryAsync(historyId, id, ct));
         contents.MapPut("/{id}", (EncodedId historyId, EncodedId id, UpdateDatasetRequest body, DatasetsService s, CancellationToken ct) =>
             s.UpdateInHistoryAsync(historyId, id, body, ct));
-        contents.MapDelete("/{id}", (EncodedId historyId, EncodedId id, bool? purge, DatasetsService s, CancellationToken ct) =>
-            s.DeleteInHistoryAsync(historyId, id, purge ?? false, ct));
+        contents.MapDelete("/{id}", async (EncodedId historyId, EncodedId id, HttpRequest r, DatasetsService s, CancellationToken ct) =>
+            await s.DeleteInHistoryAsync(historyId, id, await PurgeFlag.ReadAsync(r, ct), ct));
         // The download_url Galaxy (and BioBlend's download_dataset) uses.
-        contents.MapGet("/{id}/display", (EncodedId id, string? to_ext, DatasetsService s, CancellationToken ct) => s.DisplayAsync(id, to_ext, ct));
+        contents.MapGet("/{id}/display", (EncodedId historyId, EncodedId id, string? to_ext, DatasetsService s, CancellationToken ct) =>
+            s.DisplayInHistoryAsync(historyId, id, to_ext, ct));
         return app;
     }
 

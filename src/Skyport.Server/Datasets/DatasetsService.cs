@@ -77,9 +77,15 @@ public sealed partial class DatasetsService(
         await DeleteAsync(await FindOwnedAsync(ids.Decode(id, "dataset id"), tracked: true, cancellationToken), purge, cancellationToken);
 
     /// <summary>The dataset's bytes, with HTTP range support; <paramref name="toExt"/> makes it a named download as in Galaxy.</summary>
-    public async Task<IResult> DisplayAsync(EncodedId id, string? toExt, CancellationToken cancellationToken)
+    public async Task<IResult> DisplayAsync(EncodedId id, string? toExt, CancellationToken cancellationToken) =>
+        Display(await FindOwnedAsync(ids.Decode(id, "dataset id"), tracked: false, cancellationToken), toExt);
+
+    /// <summary>The download_url form: like the other history item routes, the dataset must belong to that history.</summary>
+    public async Task<IResult> DisplayInHistoryAsync(EncodedId historyId, EncodedId id, string? toExt, CancellationToken cancellationToken) =>
+        Display(await FindInHistoryAsync(historyId, id, tracked: false, cancellationToken), toExt);
+
+    private IResult Display(Dataset dataset, string? toExt)
     {
-        var dataset = await FindOwnedAsync(ids.Decode(id, "dataset id"), tracked: false, cancellationToken);
         if (dataset.Purged)
         {
             throw new ActionInputException("The dataset you are attempting to view has been purged.");
@@ -96,8 +102,10 @@ public sealed partial class DatasetsService(
             downloadName = $"Galaxy{dataset.Hid}-[{SafeFileName().Replace(dataset.Name, "_")}].{ext}";
         }
         var contentType = downloadName is null && !type.IsBinary ? "text/plain; charset=utf-8" : type.MimeType;
-        return Results.File(storage.PathFor(dataset.Uuid), contentType, downloadName, lastModified: dataset.UpdateTime,
-            entityTag: dataset.Sha256 is null ? null : new EntityTagHeaderValue($"\"{dataset.Sha256}\""), enableRangeProcessing: true);
+        var path = storage.PathFor(dataset.Uuid);
+        return new DatasetFileResult(Results.File(path, contentType, downloadName, lastModified: dataset.UpdateTime,
+            entityTag: dataset.Sha256 is null ? null : new EntityTagHeaderValue($"\"{dataset.Sha256}\""), enableRangeProcessing: true),
+            new FileInfo(path).Length);
     }
 
     /// <summary>The caller's dataset: 404 when it does not exist, 403 when it belongs to someone else.</summary>

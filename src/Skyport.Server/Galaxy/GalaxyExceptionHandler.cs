@@ -24,6 +24,7 @@ internal sealed class GalaxyExceptionHandler(ILogger<GalaxyExceptionHandler> log
             return true;
         }
         context.Response.StatusCode = status;
+        (exception as GalaxyException)?.AddHeaders(context.Response.Headers);
         await context.Response.WriteAsJsonAsync(error, json.Value.SerializerOptions, cancellationToken);
         return true;
     }

@@ -9,6 +9,11 @@ public abstract class GalaxyException(string message, int statusCode, int errorC
 {
     public int StatusCode { get; } = statusCode;
     public int ErrorCode { get; } = errorCode;
+
+    /// <summary>Headers the status calls for (HTTP requires some, e.g. Content-Range on a 416); none by default.</summary>
+    public virtual void AddHeaders(IHeaderDictionary headers)
+    {
+    }
 }
 
 public sealed class RequestParameterMissingException(string message)
@@ -45,5 +50,11 @@ public sealed class ConflictException(string message)
 public sealed class PayloadTooLargeException(string message)
     : GalaxyException(message, StatusCodes.Status413PayloadTooLarge, 413001);
 
-public sealed class RangeNotSatisfiableException(string message)
-    : GalaxyException(message, StatusCodes.Status416RangeNotSatisfiable, 416001);
+public sealed class RangeNotSatisfiableException(string message, long length)
+    : GalaxyException(message, StatusCodes.Status416RangeNotSatisfiable, 416001)
+{
+    public long Length { get; } = length;
+
+    /// <summary>RFC 9110 §15.5.17: a 416 names the current length, so the client can ask again.</summary>
+    public override void AddHeaders(IHeaderDictionary headers) => headers.ContentRange = $"bytes */{Length}";
+}

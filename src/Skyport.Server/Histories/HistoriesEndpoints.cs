@@ -11,7 +11,8 @@ public static class HistoriesEndpoints
         g.MapPost("/", (CreateHistoryRequest? body, HistoriesService s, CancellationToken ct) => s.CreateAsync(body, ct));
         g.MapGet("/{id}", (EncodedId id, HistoriesService s, CancellationToken ct) => s.ShowAsync(id, ct));
         g.MapPut("/{id}", (EncodedId id, UpdateHistoryRequest body, HistoriesService s, CancellationToken ct) => s.UpdateAsync(id, body, ct));
-        g.MapDelete("/{id}", (EncodedId id, bool? purge, HistoriesService s, CancellationToken ct) => s.DeleteAsync(id, purge ?? false, ct));
+        g.MapDelete("/{id}", async (EncodedId id, HttpRequest r, HistoriesService s, CancellationToken ct) =>
+            await s.DeleteAsync(id, await PurgeFlag.ReadAsync(r, ct), ct));
         return app;
     }
 

@@ -11,7 +11,8 @@ public static class UsersEndpoints
         users.MapGet("/", (UsersService s, CancellationToken ct) => s.ListAsync(ct));
         users.MapPost("/", (CreateUserRequest body, UsersService s, CancellationToken ct) => s.CreateFromApiAsync(body, ct));
         users.MapGet("/{id}", (EncodedId id, UsersService s, CancellationToken ct) => s.ShowAsync(id, ct));
-        users.MapPost("/{id}/api_key", (EncodedId id, UsersService s, CancellationToken ct) => s.NewApiKeyAsync(id, ct));
+        // A bare string would go out as text/plain; Galaxy answers a JSON string, and BioBlend parses every answer as JSON.
+        users.MapPost("/{id}/api_key", async (EncodedId id, UsersService s, CancellationToken ct) => TypedResults.Json(await s.NewApiKeyAsync(id, ct)));
 
         app.MapGet("/api/authenticate/baseauth", (HttpRequest request, UsersService s, CancellationToken ct) =>
                 s.BaseAuthAsync(request.Headers.Authorization.FirstOrDefault(), ct))

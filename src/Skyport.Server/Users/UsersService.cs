@@ -15,6 +15,7 @@ public sealed partial class UsersService(
     TimeProvider clock)
 {
     private static readonly PasswordHasher<User> Hasher = new();
+    private const int MaxCreateAttempts = 10;
 
     public async Task<UserView> ShowCurrentAsync(CancellationToken cancellationToken) =>
         await ViewAsync(current.Id, cancellationToken);
@@ -69,17 +70,34 @@ public sealed partial class UsersService(
         {
             throw new ConflictException($"A user with the email '{email}' already exists.");
         }
-        username = await UniqueUsernameAsync(username ?? email.Split('@')[0], cancellationToken);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var user = new User { Email = email, Username = username, IsAdmin = isAdmin, CreateTime = now, UpdateTime = now };
-        if (password is not null)
+        var wanted = username ?? email.Split('@')[0];
+        for (var attempt = 1; ; attempt++)
         {
-            user.PasswordHash = Hasher.HashPassword(user, password);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var user = new User { Email = email, Username = await UniqueUsernameAsync(wanted, cancellationToken), IsAdmin = isAdmin, CreateTime = now, UpdateTime = now };
+            if (password is not null)
+            {
+                user.PasswordHash = Hasher.HashPassword(user, password);
+            }
+            db.Users.Add(user);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException) when (attempt < MaxCreateAttempts)
+            {
+                // The checks above race with concurrent creations and the unique indexes decide: a lost
+                // email is the caller's conflict, a lost username is ours to pick again.
+                db.Entry(user).State = EntityState.Detached;
+                if (await db.Users.AnyAsync(u => u.Email == email, cancellationToken))
+                {
+                    throw new ConflictException($"A user with the email '{email}' already exists.");
+                }
+                continue;
+            }
+            var key = await apiKeys.IssueAsync(user.Id, revokeOthers: false, cancellationToken);
+            return new CreatedUser(user, key);
         }
-        db.Users.Add(user);
-        await db.SaveChangesAsync(cancellationToken);
-        var key = await apiKeys.IssueAsync(user.Id, revokeOthers: false, cancellationToken);
-        return new CreatedUser(user, key);
     }
 
     /// <summary>Galaxy's <c>POST /api/users/{id}/api_key</c>: a new key that replaces the user's others.</summary>
