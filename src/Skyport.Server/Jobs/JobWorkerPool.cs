@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Data;
 using Skyport.Server.Datasets;
+using Skyport.Server.Hosting;
 
 namespace Skyport.Server.Jobs;
 
@@ -82,26 +83,8 @@ internal sealed class JobWorkerPool(
         return null;
     }
 
-    private async Task ReapAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(options.Value.Lease / 2, clock);
-        do
-        {
-            try
-            {
-                await ReapExpiredLeasesAsync(stopping);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Reaping expired job leases failed");
-            }
-        }
-        while (await WaitAsync(timer, stopping));
-    }
+    private Task ReapAsync(CancellationToken stopping) =>
+        PeriodicLoop.RunAsync(options.Value.Lease / 2, clock, logger, "Reaping expired job leases", ReapExpiredLeasesAsync, stopping);
 
     internal async Task ReapExpiredLeasesAsync(CancellationToken cancellationToken)
     {
@@ -140,18 +123,6 @@ internal sealed class JobWorkerPool(
                     .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DatasetState.Error).SetProperty(d => d.MiscInfo, message)
                         .SetProperty(d => d.UpdateTime, now), cancellationToken);
             }
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stopping)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stopping);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Configuration;
 using Skyport.Server.Data;
+using Skyport.Server.Hosting;
 using Skyport.Server.Jobs;
 
 namespace Skyport.Server.Uploads;
@@ -23,26 +24,8 @@ internal sealed class StorageSweeper(
     /// <summary>Temporary files are written continuously while in use; one this old belongs to no live job.</summary>
     internal static readonly TimeSpan TempFileMaxAge = TimeSpan.FromDays(2);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        do
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Sweeping expired uploads and temporary files failed");
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicLoop.RunAsync(Interval, clock, logger, "Sweeping expired uploads and temporary files", SweepAsync, stoppingToken);
 
     internal async Task SweepAsync(CancellationToken cancellationToken)
     {
@@ -98,18 +81,6 @@ internal sealed class StorageSweeper(
             return false;
         }
         catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stopping)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stopping);
-        }
-        catch (OperationCanceledException)
         {
             return false;
         }
