@@ -163,8 +163,11 @@ public sealed class TestCloud : IAsyncDisposable
     /// <summary>Sets the claims of id tokens for logins from now on (until changed or reset); unset fields keep their defaults.</summary>
     public Task SetClaimsAsync(OidcClaims claims, CancellationToken ct = default) => PostAsync("/oidc/claims", claims, ct);
 
-    public async Task ResetClaimsAsync(CancellationToken ct = default) =>
-        await EnsureAdminOkAsync(await _admin.DeleteAsync("/oidc/claims", ct));
+    public async Task ResetClaimsAsync(CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync("/oidc/claims", ct);
+        await EnsureAdminOkAsync(response);
+    }
 
     /// <summary>An id token signed by the provider without a login (aud defaults to <see cref="ClientId"/>).</summary>
     public async Task<string> MintIdTokenAsync(OidcClaims? claims = null, CancellationToken ct = default)

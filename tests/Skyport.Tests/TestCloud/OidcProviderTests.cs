@@ -80,6 +80,28 @@ public sealed class OidcProviderTests(TestCloudFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Login_KeepsClaimsInForceAtAuthorize_WhenClaimsChangeBeforeCodeExchange()
+    {
+        await _cloud.SetClaimsAsync(new OidcClaims(Sub: "dave"));
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        const string redirect = "http://127.0.0.1/signin-oidc";
+        var authorize = await http.GetAsync(new Uri(_cloud.Oidc,
+            $"/authorize?response_type=code&client_id=skyport&redirect_uri={Uri.EscapeDataString(redirect)}&scope=openid&state=s"));
+        var code = authorize.Headers.Location!.Query.Split('&').Select(p => p.TrimStart('?').Split('=')).First(p => p[0] == "code")[1];
+        await _cloud.SetClaimsAsync(new OidcClaims(Sub: "someone-else"));
+
+        var exchange = await http.PostAsync(new Uri(_cloud.Oidc, "/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = redirect, ["client_id"] = "skyport",
+        }));
+        var body = await exchange.Content.ReadFromJsonAsync<JsonElement>();
+        var refreshed = await _cloud.RefreshAsync(body.GetProperty("refresh_token").GetString()!);
+
+        Assert.Equal("dave", Cloud.ClaimsOf(body.GetProperty("id_token").GetString()!).GetProperty("sub").GetString());
+        Assert.Equal("dave", Cloud.ClaimsOf(refreshed.IdToken).GetProperty("sub").GetString());
+    }
+
+    [Fact]
     public async Task Refresh_AfterFailureArmedForThatToken_ReturnsInvalidGrantAndTheTokenIsDead()
     {
         var login = await _cloud.LoginAsync();

@@ -44,6 +44,7 @@ export async function startOidc() {
 
   server.service.on(Events.BeforeResponse, (response, req) => {
     const body = req.body ?? {};
+    const sessionProfile = profileFor(body); // before the code is consumed below
     const refuse = (description) => {
       response.statusCode = 400;
       response.body = { error: 'invalid_grant', error_description: description };
@@ -60,7 +61,7 @@ export async function startOidc() {
         return refuse('The refresh token has expired or been revoked.');
       }
     }
-    if (response.body.refresh_token) refreshTokens.set(response.body.refresh_token, profileFor(body));
+    if (response.body.refresh_token) refreshTokens.set(response.body.refresh_token, sessionProfile);
   });
 
   return {
