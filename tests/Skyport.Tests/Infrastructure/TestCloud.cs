@@ -1,0 +1,401 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Skyport.Tests.Infrastructure;
+
+/// <summary>
+/// The local test cloud (<c>tests/infra/test-cloud.mjs</c>): an OIDC provider and doubles of AWS STS, the Entra ID
+/// token endpoint and Google STS/IAM, in one Node process on loopback ports. Tests steer it through its admin API.
+/// It needs <c>tests/infra/install.sh</c> to have run and <c>SSL_CERT_FILE</c> to point at its CA bundle; ./test.sh
+/// does both, and without them starting fails rather than skips.
+/// </summary>
+public sealed class TestCloud : IAsyncDisposable
+{
+    /// <summary>The OIDC client id Skyport uses; the provider puts it in the id token's aud.</summary>
+    public const string ClientId = "skyport";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly Process _process;
+    private readonly StringBuilder _stderr;
+    private readonly HttpClient _admin;
+
+    private TestCloud(Process process, StringBuilder stderr, Endpoints endpoints)
+    {
+        _process = process;
+        _stderr = stderr;
+        Oidc = new Uri(endpoints.Oidc);
+        Sts = new Uri(endpoints.Sts);
+        Entra = new Uri(endpoints.Entra);
+        GoogleSts = new Uri(endpoints.GoogleSts);
+        GoogleIam = new Uri(endpoints.GoogleIam);
+        Admin = new Uri(endpoints.Admin);
+        _admin = new HttpClient { BaseAddress = Admin, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>The OIDC provider's base URL; also its issuer (<see cref="Issuer"/>).</summary>
+    public Uri Oidc { get; }
+    public Uri Sts { get; }
+    /// <summary>HTTPS; the Azure.Identity authority host.</summary>
+    public Uri Entra { get; }
+    public Uri GoogleSts { get; }
+    public Uri GoogleIam { get; }
+    public Uri Admin { get; }
+
+    /// <summary>The iss of the provider's tokens: its URL without a trailing slash.</summary>
+    public string Issuer => Oidc.GetLeftPart(UriPartial.Authority);
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string InfraDir => Path.Combine(RepoRoot, "tests", "infra");
+    public static string CaBundlePath => Path.Combine(InfraDir, ".certs", "ca-bundle.pem");
+
+    public static async Task<TestCloud> StartAsync(CancellationToken ct = default)
+    {
+        EnsureInstalled();
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = InfraDir,
+            RedirectStandardInput = true, // the process exits when this pipe closes, so it cannot outlive the tests
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(InfraDir, "test-cloud.mjs"));
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
+        var stderr = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stderr)
+                {
+                    stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.BeginErrorReadLine();
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(StartTimeout);
+            string? line;
+            try
+            {
+                line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new InvalidOperationException($"The test cloud printed nothing within {StartTimeout.TotalSeconds} s. Its stderr:\n{Text(stderr)}");
+            }
+            if (line is null)
+            {
+                await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+                throw new InvalidOperationException($"The test cloud exited ({process.ExitCode}) before it was ready. Its stderr:\n{Text(stderr)}");
+            }
+            var endpoints = JsonSerializer.Deserialize<Endpoints>(line, Json)
+                ?? throw new InvalidOperationException($"The test cloud printed an unexpected line: {line}");
+            // Keep draining stdout so that anything printed later never blocks the process.
+            _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
+            return new TestCloud(process, stderr, endpoints);
+        }
+        catch
+        {
+            Kill(process);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    private static void EnsureInstalled()
+    {
+        if (!Directory.Exists(Path.Combine(InfraDir, "node_modules", "oauth2-mock-server")) || !File.Exists(CaBundlePath))
+        {
+            throw new InvalidOperationException(
+                $"The test cloud is not installed ({InfraDir}/node_modules or .certs is missing). Run ./test.sh, which runs tests/infra/install.sh.");
+        }
+        // OpenSSL reads SSL_CERT_FILE at process start, so it cannot be fixed from here; without it the HTTPS doubles fail.
+        var certificate = File.ReadAllText(Path.Combine(InfraDir, ".certs", "cert.pem")).Trim();
+        var bundle = Environment.GetEnvironmentVariable("SSL_CERT_FILE");
+        if (string.IsNullOrEmpty(bundle) || !File.Exists(bundle) || !File.ReadAllText(bundle).Contains(certificate, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"SSL_CERT_FILE must point at {CaBundlePath} (it is '{bundle}'), so that .NET trusts the test cloud's certificate. Run ./test.sh, which exports it.");
+        }
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Skyport.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No Skyport.slnx above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>What the test cloud wrote to stderr so far; for failure messages.</summary>
+    public string Log => Text(_stderr);
+
+    private static string Text(StringBuilder stderr)
+    {
+        lock (stderr)
+        {
+            return stderr.ToString();
+        }
+    }
+
+    // ---- OIDC provider ----
+
+    /// <summary>Sets the claims of id tokens for logins from now on (until changed or reset); unset fields keep their defaults.</summary>
+    public Task SetClaimsAsync(OidcClaims claims, CancellationToken ct = default) => PostAsync("/oidc/claims", claims, ct);
+
+    public async Task ResetClaimsAsync(CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync("/oidc/claims", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
+    /// <summary>An id token signed by the provider without a login (aud defaults to <see cref="ClientId"/>).</summary>
+    public async Task<string> MintIdTokenAsync(OidcClaims? claims = null, CancellationToken ct = default)
+    {
+        var body = await PostAsync("/oidc/tokens", claims ?? new OidcClaims(), ct);
+        return body.GetProperty("id_token").GetString()!;
+    }
+
+    /// <summary>Makes the next refresh fail with invalid_grant: of <paramref name="refreshToken"/> only, or else of any token.</summary>
+    public Task FailNextRefreshAsync(string? refreshToken = null, CancellationToken ct = default) =>
+        PostAsync("/oidc/refresh-failures", new { refresh_token = refreshToken }, ct);
+
+    /// <summary>Logs in through authorization code + PKCE (S256), as a browser following the provider's redirect would.</summary>
+    public async Task<OidcTokens> LoginAsync(string clientId = ClientId, string redirectUri = "http://127.0.0.1/signin-oidc",
+        string scope = "openid email profile offline_access", CancellationToken ct = default)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var discovery = await http.GetFromJsonAsync<JsonElement>(new Uri(Oidc, "/.well-known/openid-configuration"), ct);
+        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+        var state = Base64Url(RandomNumberGenerator.GetBytes(16));
+        var nonce = Base64Url(RandomNumberGenerator.GetBytes(16));
+        var authorize = discovery.GetProperty("authorization_endpoint").GetString() + "?" + Query(new()
+        {
+            ["response_type"] = "code", ["client_id"] = clientId, ["redirect_uri"] = redirectUri, ["scope"] = scope,
+            ["state"] = state, ["nonce"] = nonce, ["code_challenge"] = challenge, ["code_challenge_method"] = "S256",
+        });
+        using var redirect = await http.GetAsync(authorize, ct);
+        if (redirect.StatusCode != HttpStatusCode.Found || redirect.Headers.Location is null)
+        {
+            throw new InvalidOperationException($"/authorize answered {(int)redirect.StatusCode}: {await redirect.Content.ReadAsStringAsync(ct)}");
+        }
+        var callback = ParseQuery(redirect.Headers.Location.Query);
+        if (callback.GetValueOrDefault("state") != state || !callback.TryGetValue("code", out var code))
+        {
+            throw new InvalidOperationException($"Unexpected redirect {redirect.Headers.Location}");
+        }
+        var tokens = await TokenRequestAsync(http, discovery.GetProperty("token_endpoint").GetString()!, new()
+        {
+            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = redirectUri,
+            ["client_id"] = clientId, ["code_verifier"] = verifier,
+        }, ct);
+        return tokens;
+    }
+
+    /// <summary>Refreshes; throws <see cref="OidcTokenException"/> (e.g. invalid_grant) when the provider refuses.</summary>
+    public async Task<OidcTokens> RefreshAsync(string refreshToken, string clientId = ClientId, CancellationToken ct = default)
+    {
+        using var http = new HttpClient();
+        return await TokenRequestAsync(http, new Uri(Oidc, "/token").ToString(), new()
+        {
+            ["grant_type"] = "refresh_token", ["refresh_token"] = refreshToken, ["client_id"] = clientId,
+        }, ct);
+    }
+
+    private static async Task<OidcTokens> TokenRequestAsync(HttpClient http, string tokenEndpoint, Dictionary<string, string> form, CancellationToken ct)
+    {
+        using var response = await http.PostAsync(tokenEndpoint, new FormUrlEncodedContent(form), ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        using var json = JsonDocument.Parse(text);
+        var root = json.RootElement;
+        if (!response.IsSuccessStatusCode)
+        {
+            var error = root.TryGetProperty("error", out var e) ? e.GetString() : null;
+            throw new OidcTokenException((int)response.StatusCode, error ?? "unknown", text);
+        }
+        return new OidcTokens(
+            root.GetProperty("id_token").GetString()!,
+            root.GetProperty("access_token").GetString()!,
+            root.TryGetProperty("refresh_token", out var r) ? r.GetString() : null,
+            root.GetProperty("expires_in").GetInt32());
+    }
+
+    // ---- Token-service doubles ----
+
+    public Task RegisterAwsRoleAsync(AwsRole role, CancellationToken ct = default) => PostAsync("/sts/roles", role, ct);
+
+    /// <summary>The temporary keys the STS double has issued (without their secrets).</summary>
+    public async Task<IReadOnlyList<IssuedAwsKey>> IssuedAwsKeysAsync(CancellationToken ct = default)
+    {
+        var body = await _admin.GetFromJsonAsync<JsonElement>("/sts/issued", ct);
+        return body.GetProperty("issued").Deserialize<List<IssuedAwsKey>>(Json)!;
+    }
+
+    public Task RegisterEntraAppAsync(EntraApp app, CancellationToken ct = default) => PostAsync("/entra/apps", app, ct);
+
+    public Task RegisterGooglePoolAsync(GooglePool pool, CancellationToken ct = default) => PostAsync("/google/pools", pool, ct);
+
+    /// <summary>Members: <c>principal://iam.googleapis.com/.../subject/SUB</c>, <c>principalSet://.../*</c>, or a bare subject.</summary>
+    public Task RegisterGoogleServiceAccountAsync(string email, IEnumerable<string> members, CancellationToken ct = default) =>
+        PostAsync("/google/service-accounts", new { email, members }, ct);
+
+    private async Task<JsonElement> PostAsync<T>(string path, T body, CancellationToken ct)
+    {
+        using var response = await _admin.PostAsJsonAsync(path, body, Json, ct);
+        return await EnsureAdminOkAsync(response);
+    }
+
+    private static async Task<JsonElement> EnsureAdminOkAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Test cloud admin {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {text}");
+        }
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    // ---- Helpers for tests ----
+
+    /// <summary>The claims of a JWT, unverified.</summary>
+    public static JsonElement ClaimsOf(string jwt)
+    {
+        var payload = jwt.Split('.')[1];
+        return JsonDocument.Parse(FromBase64Url(payload)).RootElement.Clone();
+    }
+
+    /// <summary>The same token with one signature character changed (so the signature no longer verifies).</summary>
+    public static string TamperSignature(string jwt)
+    {
+        var parts = jwt.Split('.');
+        var signature = FromBase64Url(parts[2]);
+        signature[signature.Length / 2] ^= 0x01;
+        return $"{parts[0]}.{parts[1]}.{Base64Url(signature)}";
+    }
+
+    public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static byte[] FromBase64Url(string text)
+    {
+        var s = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
+    }
+
+    private static string Query(Dictionary<string, string> values) =>
+        string.Join('&', values.Select(kv => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(kv.Value)}"));
+
+    private static Dictionary<string, string> ParseQuery(string query) =>
+        query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => p.Length > 1 ? Uri.UnescapeDataString(p[1]) : "");
+
+    public async ValueTask DisposeAsync()
+    {
+        _admin.Dispose();
+        try
+        {
+            _process.StandardInput.Close(); // the process shuts down when its stdin closes
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(3));
+        }
+        catch (Exception e) when (e is TimeoutException or IOException or InvalidOperationException)
+        {
+            Kill(_process);
+        }
+        _process.Dispose();
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(3000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
+    private sealed record Endpoints(string Oidc, string Sts, string Entra, string GoogleSts, string GoogleIam, string Admin);
+}
+
+/// <summary>One test cloud per test class (xunit class fixture).</summary>
+public sealed class TestCloudFixture : IAsyncLifetime
+{
+    private TestCloud? _cloud;
+
+    public TestCloud Cloud => _cloud ?? throw new InvalidOperationException("Test cloud not started.");
+
+    public async Task InitializeAsync() => _cloud = await TestCloud.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_cloud is not null)
+        {
+            await _cloud.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// Claims of the provider's id tokens. <paramref name="ExpiresIn"/>: seconds from now (negative: already expired);
+/// <paramref name="Iss"/> overrides the issuer (the token is still signed by this provider); <paramref name="Claims"/> adds any others.
+/// </summary>
+public sealed record OidcClaims(
+    string? Sub = null,
+    string? Email = null,
+    string? Aud = null,
+    string? Iss = null,
+    int? ExpiresIn = null,
+    int? NbfOffset = null,
+    string? Name = null,
+    IReadOnlyDictionary<string, object>? Claims = null);
+
+public sealed record OidcTokens(string IdToken, string AccessToken, string? RefreshToken, int ExpiresIn);
+
+public sealed class OidcTokenException(int status, string error, string body)
+    : Exception($"The token endpoint answered {status} {error}: {body}")
+{
+    public int Status { get; } = status;
+    public string Error { get; } = error;
+}
+
+/// <summary>A role whose trust policy admits web identities from <paramref name="Issuer"/> for <paramref name="Audience"/> (and only <paramref name="Subject"/>, if set).</summary>
+public sealed record AwsRole(string RoleArn, string Issuer, string Audience, string? Subject = null, int MaxSessionSeconds = 3600);
+
+public sealed record IssuedAwsKey(string AccessKeyId, string Expiration, string RoleArn, string AccountId, string Subject, string SessionName);
+
+/// <summary>An app registration; <paramref name="Federated"/> are its federated identity credentials.</summary>
+public sealed record EntraApp(string TenantId, string ClientId, string? ClientSecret = null, IReadOnlyList<FederatedCredential>? Federated = null);
+
+/// <summary>Audience defaults to Azure's api://AzureADTokenExchange.</summary>
+public sealed record FederatedCredential(string Issuer, string Subject, string? Audience = null);
+
+/// <summary><paramref name="Audience"/> is the provider's full name, //iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X.
+/// Without <paramref name="AllowedAudiences"/>, tokens must be for https: + that name, as Google's default.</summary>
+public sealed record GooglePool(string Audience, string Issuer, IReadOnlyList<string>? AllowedAudiences = null);

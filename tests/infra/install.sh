@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the test cloud's Node packages (from the committed lock) and makes its TLS certificate:
+# .certs/cert.pem + key.pem (self-signed, SAN 127.0.0.1 and localhost) and .certs/ca-bundle.pem (the system
+# bundle plus that certificate; export SSL_CERT_FILE=<it> before `dotnet test` so .NET trusts the HTTPS doubles).
+# Idempotent; prints one summary line on success.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+fail() { echo "tests/infra/install.sh: $1" >&2; cat "$log" >&2; exit 1; }
+
+command -v node >/dev/null || fail "node is not installed (Node 20 or later is needed)"
+command -v openssl >/dev/null || fail "openssl is not installed"
+
+# Reinstall only when the lock changed since the last install (its hash is stamped into node_modules).
+stamp="node_modules/.skyport-install-stamp"
+want="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  if [[ -f package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1 || fail "npm ci failed"
+  else
+    npm install --no-audit --no-fund --loglevel=error >"$log" 2>&1 || fail "npm install failed"
+    want="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
+  fi
+  echo "$want" >"$stamp"
+  installed="installed"
+else
+  installed="up to date"
+fi
+
+certs="$here/.certs"
+mkdir -p "$certs"
+system_bundle="/etc/ssl/certs/ca-certificates.crt"
+# A certificate is reused while it has more than a day left.
+if [[ ! -s "$certs/cert.pem" || ! -s "$certs/key.pem" ]] || ! openssl x509 -in "$certs/cert.pem" -noout -checkend 86400 >/dev/null 2>&1; then
+  openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 825 \
+    -keyout "$certs/key.pem" -out "$certs/cert.pem" \
+    -subj "/CN=Skyport test cloud" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign" \
+    -addext "extendedKeyUsage=serverAuth" >"$log" 2>&1 || fail "openssl could not make the certificate"
+  chmod 600 "$certs/key.pem"
+fi
+[[ -f "$system_bundle" ]] || fail "system CA bundle $system_bundle is missing (apt-get install ca-certificates)"
+cat "$system_bundle" "$certs/cert.pem" >"$certs/ca-bundle.pem.tmp"
+mv "$certs/ca-bundle.pem.tmp" "$certs/ca-bundle.pem"
+
+echo "test cloud: node packages ${installed}; CA bundle ${certs}/ca-bundle.pem"

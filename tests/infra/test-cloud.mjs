@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// Skyport's local test cloud: one Node process holding the OIDC provider and the cloud token-service doubles
+// (later also the storage emulators), each on its own ephemeral port on 127.0.0.1, plus an admin API.
+// Prints one JSON line with the URLs once everything listens, then runs until it is killed, its stdin closes
+// (run with --detach to ignore stdin) or its parent process dies.
+import { EventEmitter } from 'node:events';
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listen, readJson, router, sendJson } from './lib/http.mjs';
+import { startOidc } from './lib/oidc.mjs';
+import { startAwsSts } from './lib/aws-sts.mjs';
+import { startEntra } from './lib/entra.mjs';
+import { startGoogle } from './lib/google.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const certDir = process.env.TEST_CLOUD_CERT_DIR ?? join(here, '.certs');
+const detach = process.argv.includes('--detach');
+
+function loadTls() {
+  const cert = join(certDir, 'cert.pem');
+  const key = join(certDir, 'key.pem');
+  if (!existsSync(cert) || !existsSync(key)) {
+    throw new Error(`TLS certificate missing in ${certDir}: run tests/infra/install.sh (./test.sh does)`);
+  }
+  return { cert: readFileSync(cert), key: readFileSync(key) };
+}
+
+// Events between the parts of this process, e.g. 'aws:credentials-issued' (STS keys for the S3 emulator) and
+// 'google:access-token-issued'. Storage emulators added to this process subscribe here.
+const hub = new EventEmitter();
+
+const tls = loadTls();
+const oidc = await startOidc();
+const sts = await startAwsSts({ hub });
+const entra = await startEntra({ tls });
+const google = await startGoogle({ hub });
+
+const admin = await listen(
+  router([
+    ['GET', '/health', (req, res) => sendJson(res, 200, { ok: true })],
+    ['POST', '/oidc/claims', json((body) => ({ claims: oidc.setClaims(body) }))],
+    ['DELETE', '/oidc/claims', json(() => ({ claims: oidc.resetClaims() }))],
+    ['POST', '/oidc/tokens', json(async (body) => ({ id_token: await oidc.mintIdToken(body) }))],
+    ['POST', '/oidc/refresh-failures', json((body) => (oidc.failRefresh(body), { ok: true }))],
+    ['POST', '/sts/roles', json((body) => ({ role: sts.registerRole(body) }))],
+    ['GET', '/sts/issued', json(() => ({ issued: sts.issued().map(({ secret_access_key, session_token, ...rest }) => rest) }))],
+    ['POST', '/entra/apps', json((body) => ({ app: entra.registerApp(body) }))],
+    ['POST', '/google/pools', json((body) => ({ pool: google.registerPool(body) }))],
+    ['POST', '/google/service-accounts', json((body) => ({ service_account: google.registerServiceAccount(body) }))],
+  ]),
+);
+
+/** Admin handler: JSON in, JSON out; a thrown Error is the caller's mistake (400). */
+function json(handler) {
+  return async (req, res) => {
+    const body = req.method === 'GET' || req.method === 'DELETE' ? {} : await readJson(req);
+    if (body === undefined || typeof body !== 'object' || body === null) return sendJson(res, 400, { error: 'body must be a JSON object' });
+    let result;
+    try {
+      result = await handler(body);
+    } catch (err) {
+      return sendJson(res, 400, { error: String(err?.message ?? err) });
+    }
+    sendJson(res, 200, result);
+  };
+}
+
+const servers = [oidc.server, sts.server, entra.server, ...google.servers, admin.server];
+
+let stopping = false;
+function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const s of servers) {
+    try {
+      s.closeAllConnections?.();
+      s.close?.();
+      s.stop?.();
+    } catch {
+      // already closed
+    }
+  }
+  process.exit(code);
+}
+
+process.on('SIGTERM', () => shutdown(0));
+process.on('SIGINT', () => shutdown(0));
+if (!detach) {
+  process.stdin.on('end', () => shutdown(0));
+  process.stdin.on('close', () => shutdown(0));
+  process.stdin.on('error', () => shutdown(0));
+  process.stdin.resume();
+}
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown(0);
+}, 1000).unref?.();
+// The interval above is unref'd; the listening servers keep the process alive.
+
+process.stdout.write(
+  `${JSON.stringify({
+    oidc: oidc.issuer,
+    sts: sts.url,
+    entra: entra.url,
+    google_sts: google.stsUrl,
+    google_iam: google.iamUrl,
+    admin: admin.url,
+  })}\n`,
+);
