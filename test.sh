@@ -17,6 +17,12 @@ if (( ${#need_apt[@]} )); then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# The test cloud (tests/infra): an OIDC provider and the cloud token-service doubles, with a TLS
+# certificate. .NET trusts the certificate only through SSL_CERT_FILE, which OpenSSL reads once when
+# the test process starts.
+tests/infra/install.sh
+export SSL_CERT_FILE="$root/tests/infra/.certs/ca-bundle.pem"
+
 results="$root/.test-results"
 rm -rf "$results"
 status=0

@@ -32,7 +32,7 @@ public sealed class AuthnzService(
         {
             properties.Items[LinkUserItem] = userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        return Results.Challenge(properties, [IdentityExtensions.SchemeFor(name)]);
+        return new LoginChallenge(IdentityExtensions.SchemeFor(name), properties);
     }
 
     public async Task<IReadOnlyList<IdentityView>> ListAsync(CancellationToken cancellationToken)

@@ -97,12 +97,6 @@ public static class IdentityExtensions
                 {
                     context.ProtocolMessage.SetParameter(key, value);
                 }
-                if (WantsJson(context.Request))
-                {
-                    // Galaxy's API answer: the client opens this URL itself.
-                    context.HandleResponse();
-                    return WriteJsonAsync(context.HttpContext, 200, new LoginRedirect(context.ProtocolMessage.CreateAuthenticationRequestUrl()));
-                }
                 return Task.CompletedTask;
             },
             OnTicketReceived = async context =>
@@ -136,13 +130,9 @@ public static class IdentityExtensions
         };
     }
 
-    /// <summary>Browsers (which accept HTML) are redirected; API clients get <c>{"redirect_uri"}</c>.</summary>
-    private static bool WantsJson(HttpRequest request) =>
-        !request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
-
     private static Task WriteErrorAsync(HttpContext context, int status, GalaxyError error) => WriteJsonAsync(context, status, error);
 
-    private static async Task WriteJsonAsync<T>(HttpContext context, int status, T body)
+    internal static async Task WriteJsonAsync<T>(HttpContext context, int status, T body)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -150,4 +140,3 @@ public static class IdentityExtensions
     }
 }
 
-public sealed record LoginRedirect(string RedirectUri);

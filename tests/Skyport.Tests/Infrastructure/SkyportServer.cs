@@ -31,13 +31,15 @@ public sealed class SkyportServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <param name="settings">Configuration overrides, e.g. <c>["Skyport:Jobs:Workers"] = "1"</c>.</param>
-    public static async Task<SkyportServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDir = null)
+    /// <param name="configure">Extra set-up of the server's builder (e.g. a log capture).</param>
+    public static async Task<SkyportServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDir = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         dataDir ??= TempFolder.Create("skyport-test");
         var args = new List<string> { "--urls=http://127.0.0.1:0", $"--Skyport:DataDir={dataDir}", "--Logging:LogLevel:Default=Warning",
             "--Skyport:Jobs:PollSeconds=0.2", "--Skyport:Jobs:RetryBaseSeconds=0.1" };
         args.AddRange((settings ?? new Dictionary<string, string?>()).Select(s => $"--{s.Key}={s.Value}"));
-        var app = SkyportApplication.Build([.. args]);
+        var app = SkyportApplication.Build([.. args], configure);
         var admin = await app.PrepareAsync(CancellationToken.None);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -7,7 +7,7 @@ using Google.Apis.Auth.OAuth2.Responses;
 using Skyport.Tests.Infrastructure;
 using Cloud = Skyport.Tests.Infrastructure.TestCloud;
 
-namespace Skyport.Tests.TestCloud;
+namespace Skyport.Tests.TestDoubles;
 
 /// <summary>The Google STS and IAM Credentials doubles, driven through Google.Apis.Auth's external_account credential.</summary>
 public sealed class GoogleFederationDoubleTests(TestCloudFixture fixture) : IClassFixture<TestCloudFixture>, IDisposable

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Skyport.Tests.Infrastructure;
 using Cloud = Skyport.Tests.Infrastructure.TestCloud;
 
-namespace Skyport.Tests.TestCloud;
+namespace Skyport.Tests.TestDoubles;
 
 public sealed class OidcProviderTests(TestCloudFixture fixture) : IClassFixture<TestCloudFixture>, IAsyncLifetime
 {

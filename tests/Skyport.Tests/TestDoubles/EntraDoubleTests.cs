@@ -7,7 +7,7 @@ using Microsoft.Identity.Client;
 using Skyport.Tests.Infrastructure;
 using Cloud = Skyport.Tests.Infrastructure.TestCloud;
 
-namespace Skyport.Tests.TestCloud;
+namespace Skyport.Tests.TestDoubles;
 
 /// <summary>The Entra ID token endpoint double over HTTPS, driven through Azure.Identity where a credential type exists.</summary>
 public sealed class EntraDoubleTests(TestCloudFixture fixture) : IClassFixture<TestCloudFixture>

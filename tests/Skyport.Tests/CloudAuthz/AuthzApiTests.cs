@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Skyport.Tests.Infrastructure;
 
-namespace Skyport.Tests.Cloud;
+namespace Skyport.Tests.CloudAuthz;
 
 /// <summary>/api/cloud/authz without logins: validation, secrets kept secret, and ownership.</summary>
 public sealed class AuthzApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>

@@ -5,7 +5,7 @@ using Amazon.SecurityToken.Model;
 using Skyport.Tests.Infrastructure;
 using Cloud = Skyport.Tests.Infrastructure.TestCloud;
 
-namespace Skyport.Tests.TestCloud;
+namespace Skyport.Tests.TestDoubles;
 
 /// <summary>The STS double, driven through the real AWSSDK.SecurityToken client with anonymous credentials.</summary>
 public sealed class AwsStsDoubleTests(TestCloudFixture fixture) : IClassFixture<TestCloudFixture>, IDisposable
