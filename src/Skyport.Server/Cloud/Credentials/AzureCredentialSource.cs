@@ -46,8 +46,13 @@ public sealed class AzureCredentialSource(IOptions<CloudOptions> options, Issuan
 
     private static string Explain(Exception e, string tenant, string client, IdTokenClaims? claims)
     {
-        var reason = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .FirstOrDefault(l => l.Contains("AADSTS", StringComparison.Ordinal)) ?? e.Message.Split('\n')[0];
+        // Azure.Identity wraps MSAL's exception, which carries Entra's AADSTS explanation.
+        var messages = new List<string>();
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            messages.AddRange(current.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+        var reason = (messages.FirstOrDefault(l => l.Contains("AADSTS", StringComparison.Ordinal)) ?? messages.FirstOrDefault() ?? "no reason given").TrimEnd('.');
         var federation = claims is null
             ? ""
             : $" For keyless access the app needs a federated credential with issuer {claims.Issuer}, subject {claims.Subject} and audience {claims.Audience}.";
