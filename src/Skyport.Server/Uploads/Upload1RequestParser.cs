@@ -88,11 +88,23 @@ public sealed class Upload1RequestParser(UploadItemFactory factory, UploadSessio
         {
             throw RequestParameterMissingException.For("inputs");
         }
-        if (payload.OptionalObjectOrJsonString("inputs") is { } inputs)
+        var inputs = payload.OptionalObjectOrJsonString("inputs")
+            ?? throw new RequestParameterInvalidException("'inputs' must be an object (or a JSON string of one).");
+        // Galaxy moves top-level "files_*" keys into the inputs: BioBlend's paste_content sends
+        // files_0|url_paste beside "inputs", not inside it.
+        var topLevelFiles = payload.Element.EnumerateObject()
+            .Where(p => p.Name.StartsWith("files_", StringComparison.Ordinal) || p.Name.StartsWith("__files_", StringComparison.Ordinal))
+            .ToList();
+        if (topLevelFiles.Count == 0)
         {
             return inputs;
         }
-        throw new RequestParameterInvalidException("'inputs' must be an object (or a JSON string of one).");
+        var merged = inputs.Element.EnumerateObject().ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+        foreach (var file in topLevelFiles)
+        {
+            merged[file.Name] = file.Value;
+        }
+        return new Payload(JsonSerializer.SerializeToElement(merged), "inputs");
     }
 
     private static bool HasFile(Payload inputs, Dictionary<string, string> files, int n) =>
