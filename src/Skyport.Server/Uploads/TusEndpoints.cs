@@ -29,7 +29,9 @@ public static class TusEndpoints
         }).AllowAnonymous();
         g.MapPost("/", CreateAsync);
         g.MapMethods("/{sessionId}", ["HEAD"], HeadAsync);
-        g.MapPatch("/{sessionId}", PatchAsync);
+        // A PATCH is bounded by the session's declared length (itself capped by MaxUploadBytes), not by
+        // Kestrel's 30 MB default: TUS clients choose their chunk size, tus-js-client's default is the whole file.
+        g.MapPatch("/{sessionId}", PatchAsync).WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
         g.MapDelete("/{sessionId}", async (string sessionId, UploadSessions sessions, CancellationToken ct) =>
         {
             await sessions.DeleteAsync(sessionId, ct);
