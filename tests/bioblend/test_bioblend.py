@@ -223,11 +223,7 @@ class BioBlendAgainstSkyport(unittest.TestCase):
         deleted = self.gi.histories.show_history(history_id, contents=True, deleted=True)
         self.assertEqual([drop], [c["id"] for c in deleted])
 
-    # Known incompatibility: BioBlend sends purge in the JSON body of the DELETE ({"purge": true}), as
-    # Galaxy's DeleteHistoryContentPayload allows; Skyport reads only ?purge=, so the dataset is merely
-    # deleted. When the server reads the body too, this test passes and unittest reports an
-    # "unexpected success" (a failure): then remove the marker.
-    @unittest.expectedFailure
+    # BioBlend sends purge in the JSON body of the DELETE ({"purge": true}), as Galaxy allows.
     def test_purge_dataset(self):
         history_id = self.gi.histories.create_history(name="purge")["id"]
         dataset_id, _ = self.single_output(self.gi.tools.paste_content("purge me\n", history_id))
