@@ -1,13 +1,15 @@
 // S3 emulator: @20minutes/s3rver (real SigV4 checks, multipart, ranges, copy, ListObjectsV2) behind a thin front
 // that adds what the real service does and s3rver does not (only STS-issued keys, their session tokens and
 // expiry, no anonymous access) and the faults that transfer tests need (dropped connections, refused
-// connections, 503 SlowDown / 500, a bucket policy that denies everything, silently corrupted objects).
+// connections, 503 SlowDown / 500, a bucket policy that denies everything, silently corrupted objects). It also
+// answers ListParts and AbortMultipartUpload, which s3rver 5.0.0 refuses with MethodNotAllowed.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from '@20minutes/s3rver';
+import authentication from '@20minutes/s3rver/lib/middleware/authentication.js';
 import AWSAccount from '@20minutes/s3rver/lib/models/account.js';
 import S3Error from '@20minutes/s3rver/lib/models/error.js';
 import S3Object from '@20minutes/s3rver/lib/models/object.js';
@@ -22,6 +24,8 @@ export async function startS3({ hub }) {
   const directory = mkdtempSync(join(tmpdir(), 'skyport-s3-'));
   const s3rver = new S3rver({ silent: true, directory, vhostBuckets: false });
   const store = s3rver.store;
+  // Before s3rver's router (the last middleware), which answers these two with MethodNotAllowed.
+  s3rver.middleware.splice(s3rver.middleware.length - 1, 0, multipartUploadExtras(store));
   const emulator = s3rver.callback();
 
   // Only keys that STS issued sign requests: s3rver's well-known S3RVER/S3RVER pair would let anything in.
@@ -147,14 +151,14 @@ export async function startS3({ hub }) {
     allowBucket: (bucket) => denied.delete(bucket),
 
     /** Destroys the connection of matching requests without answering. */
-    dropConnections({ requests, seconds, after = 0 }) {
+    dropConnections({ requests, seconds, after }) {
       drop = fault({ requests, seconds, after });
     },
 
     /** Answers matching requests with 503 SlowDown or 500 InternalError. */
-    failRequests({ status, requests, after = 0 }) {
+    failRequests({ status, requests, after }) {
       if (!ERRORS[status]) throw new Error('status must be 503 (SlowDown) or 500 (InternalError)');
-      if (requests === undefined) throw new Error('requests is required');
+      if (requests == null) throw new Error('requests is required');
       failure = { ...fault({ requests, after }), status };
     },
 
@@ -179,7 +183,57 @@ export async function startS3({ hub }) {
   };
 }
 
+/** ListParts (GET) and AbortMultipartUpload (DELETE) on /bucket/key?uploadId=..., signature-checked by s3rver's own middleware. */
+function multipartUploadExtras(store) {
+  const authenticate = authentication();
+  return async (ctx, next) => {
+    const uploadId = ctx.query.uploadId;
+    if (typeof uploadId !== 'string' || !['GET', 'DELETE'].includes(ctx.method)) return next();
+    const [bucket, ...keyParts] = ctx.path.slice(1).split('/').map(decodeURIComponent);
+    const key = keyParts.join('/');
+    if (!key) return next();
+    ctx.params = { bucket, key };
+    await authenticate(ctx, async () => {
+      if (!(await store.getBucket(bucket))) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+      const dir = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+      const uploadKey = /^[0-9a-f]+$/.test(uploadId) ? await readFile(join(dir, 'key'), 'utf8').catch(() => null) : null;
+      if (uploadKey !== key) {
+        throw new S3Error('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
+      }
+      if (ctx.method === 'DELETE') {
+        await rm(dir, { recursive: true, force: true });
+        ctx.status = 204;
+        return;
+      }
+      const numbers = (await readdir(dir)).filter((f) => /^\d+$/.test(f)).map(Number).sort((a, b) => a - b);
+      const parts = await Promise.all(
+        numbers.map(async (n) => {
+          const [info, md5] = await Promise.all([stat(join(dir, String(n))), readFile(join(dir, `${n}.md5`), 'utf8')]);
+          return { PartNumber: n, LastModified: info.mtime.toISOString(), ETag: `"${md5}"`, Size: info.size };
+        }),
+      );
+      ctx.body = {
+        ListPartsResult: {
+          '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumberMarker: 0,
+          NextPartNumberMarker: numbers.at(-1) ?? 0,
+          MaxParts: 1000,
+          IsTruncated: false,
+          StorageClass: 'STANDARD',
+          Part: parts,
+        },
+      };
+    });
+  };
+}
+
 function fault({ requests, seconds, after }) {
+  after ??= 0;
+  requests ??= undefined;
+  seconds ??= undefined;
   if (requests === undefined && seconds === undefined) throw new Error('requests or seconds is required');
   if (requests !== undefined && !(Number.isInteger(requests) && requests > 0)) throw new Error('requests must be a positive integer');
   if (seconds !== undefined && !(typeof seconds === 'number' && seconds > 0)) throw new Error('seconds must be positive');
