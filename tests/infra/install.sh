@@ -29,6 +29,22 @@ else
   installed="up to date"
 fi
 
+# s3rver drops the trailing slash of a bucket-level path (/bucket/) when it builds the SigV4 canonical URI, but
+# the AWS SDKs sign it with the slash, so every bucket-level request (ListObjectsV2, CreateBucket, ...) would
+# fail with SignatureDoesNotMatch. Keep the slash when the request has one. Re-applied after every install.
+auth_js="node_modules/@20minutes/s3rver/lib/middleware/authentication.js"
+[[ -f "$auth_js" ]] || fail "$auth_js is missing after npm ci"
+node - "$auth_js" >"$log" 2>&1 <<'JS' || fail "could not patch $auth_js (s3rver changed?)"
+const fs = require('node:fs');
+const file = process.argv[2];
+const original = '        canonicalizedResource += `/${ctx.params.bucket}`\n';
+const patched = '        canonicalizedResource += `/${ctx.params.bucket}${!ctx.params.key && ctx.path.endsWith(\'/\') ? \'/\' : \'\'}` // skyport: keep /bucket/\n';
+const text = fs.readFileSync(file, 'utf8');
+if (text.includes(patched)) process.exit(0);
+if (text.split(original).length !== 2) throw new Error(`the line to patch was not found exactly once in ${file}: ${original.trim()}`);
+fs.writeFileSync(file, text.replace(original, patched));
+JS
+
 certs="$here/.certs"
 mkdir -p "$certs"
 system_bundle="/etc/ssl/certs/ca-certificates.crt"

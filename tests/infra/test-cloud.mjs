@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Skyport's local test cloud: one Node process holding the OIDC provider and the cloud token-service doubles
-// (later also the storage emulators), each on its own ephemeral port on 127.0.0.1, plus an admin API.
+// Skyport's local test cloud: one Node process holding the OIDC provider, the cloud token-service doubles and
+// the S3 emulator, each on its own ephemeral port on 127.0.0.1, plus an admin API.
 // Prints one JSON line with the URLs once everything listens, then runs until it is killed, its stdin closes
 // (run with --detach to ignore stdin) or its parent process dies.
+import { spawn } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,10 +14,35 @@ import { startOidc } from './lib/oidc.mjs';
 import { startAwsSts } from './lib/aws-sts.mjs';
 import { startEntra } from './lib/entra.mjs';
 import { startGoogle } from './lib/google.mjs';
+import { startS3 } from './lib/s3.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const certDir = process.env.TEST_CLOUD_CERT_DIR ?? join(here, '.certs');
 const detach = process.argv.includes('--detach');
+
+// s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17+) offers only through its
+// legacy provider, and that can only be enabled at startup: without it paging answers 500. So run again with it.
+if (!desAvailable()) await runAgainWithLegacyOpenssl();
+
+function desAvailable() {
+  try {
+    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Never returns: this process only relays signals to the child (which gets its stdin/stdout) and exits with it. */
+function runAgainWithLegacyOpenssl() {
+  if (process.execArgv.includes('--openssl-legacy-provider')) {
+    throw new Error('DES is unavailable even with --openssl-legacy-provider; s3rver cannot page listings');
+  }
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return new Promise(() => {});
+}
 
 function loadTls() {
   const cert = join(certDir, 'cert.pem');
@@ -35,6 +62,7 @@ const oidc = await startOidc();
 const sts = await startAwsSts({ hub });
 const entra = await startEntra({ tls });
 const google = await startGoogle({ hub });
+const s3 = await startS3({ hub });
 
 const admin = await listen(
   router([
@@ -48,6 +76,15 @@ const admin = await listen(
     ['POST', '/entra/apps', json((body) => ({ app: entra.registerApp(body) }))],
     ['POST', '/google/pools', json((body) => ({ pool: google.registerPool(body) }))],
     ['POST', '/google/service-accounts', json((body) => ({ service_account: google.registerServiceAccount(body) }))],
+    ['POST', '/s3/buckets', json(async (body) => ({ bucket: await s3.createBucket(body) }))],
+    ['POST', '/s3/objects', json((body) => s3.putObject(body))],
+    ['POST', '/s3/objects/corrupt', json((body) => s3.corruptObject(body))],
+    ['POST', '/s3/denied-buckets', json((body) => (s3.denyBucket(body), { ok: true }))],
+    ['DELETE', '/s3/denied-buckets/{bucket}', (req, res, { bucket }) => (s3.allowBucket(decodeURIComponent(bucket)), sendJson(res, 200, { ok: true }))],
+    ['POST', '/s3/faults/drop', json((body) => (s3.dropConnections(body), { ok: true }))],
+    ['POST', '/s3/faults/refuse', json(async (body) => (await s3.refuseConnections(body), { ok: true }))],
+    ['POST', '/s3/faults/errors', json((body) => (s3.failRequests(body), { ok: true }))],
+    ['DELETE', '/s3/faults', json(async () => (await s3.clearFaults(), { ok: true }))],
   ]),
 );
 
@@ -66,7 +103,7 @@ function json(handler) {
   };
 }
 
-const servers = [oidc.server, sts.server, entra.server, ...google.servers, admin.server];
+const servers = [oidc.server, sts.server, entra.server, ...google.servers, s3.server, admin.server];
 
 let stopping = false;
 function shutdown(code = 0) {
@@ -81,6 +118,7 @@ function shutdown(code = 0) {
       // already closed
     }
   }
+  s3.removeStore();
   process.exit(code);
 }
 
@@ -105,6 +143,7 @@ process.stdout.write(
     entra: entra.url,
     google_sts: google.stsUrl,
     google_iam: google.iamUrl,
+    s3: s3.url,
     admin: admin.url,
   })}\n`,
 );

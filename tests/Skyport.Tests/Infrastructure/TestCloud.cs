@@ -9,8 +9,8 @@ using System.Text.Json.Serialization;
 namespace Skyport.Tests.Infrastructure;
 
 /// <summary>
-/// The local test cloud (<c>tests/infra/test-cloud.mjs</c>): an OIDC provider and doubles of AWS STS, the Entra ID
-/// token endpoint and Google STS/IAM, in one Node process on loopback ports. Tests steer it through its admin API.
+/// The local test cloud (<c>tests/infra/test-cloud.mjs</c>): an OIDC provider, doubles of AWS STS, the Entra ID
+/// token endpoint and Google STS/IAM, and an S3 emulator, in one Node process on loopback ports. Tests steer it through its admin API.
 /// It needs <c>tests/infra/install.sh</c> to have run and <c>SSL_CERT_FILE</c> to point at its CA bundle; ./test.sh
 /// does both, and without them starting fails rather than skips.
 /// </summary>
@@ -40,6 +40,7 @@ public sealed class TestCloud : IAsyncDisposable
         Entra = new Uri(endpoints.Entra);
         GoogleSts = new Uri(endpoints.GoogleSts);
         GoogleIam = new Uri(endpoints.GoogleIam);
+        S3 = new Uri(endpoints.S3);
         Admin = new Uri(endpoints.Admin);
         _admin = new HttpClient { BaseAddress = Admin, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -51,6 +52,8 @@ public sealed class TestCloud : IAsyncDisposable
     public Uri Entra { get; }
     public Uri GoogleSts { get; }
     public Uri GoogleIam { get; }
+    /// <summary>The S3 emulator (path-style, SigV4 with keys the STS double issued).</summary>
+    public Uri S3 { get; }
     public Uri Admin { get; }
 
     /// <summary>The iss of the provider's tokens: its URL without a trailing slash.</summary>
@@ -72,6 +75,9 @@ public sealed class TestCloud : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(InfraDir, "test-cloud.mjs"));
+        // The S3 emulator pages listings with DES, which Node's OpenSSL 3 has only in its legacy provider; without the
+        // flag the script would start itself again with it, costing a second Node process.
+        start.Environment["NODE_OPTIONS"] = $"{Environment.GetEnvironmentVariable("NODE_OPTIONS")} --openssl-legacy-provider".Trim();
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var stderr = new StringBuilder();
         process.ErrorDataReceived += (_, e) =>
@@ -120,7 +126,9 @@ public sealed class TestCloud : IAsyncDisposable
 
     private static void EnsureInstalled()
     {
-        if (!Directory.Exists(Path.Combine(InfraDir, "node_modules", "oauth2-mock-server")) || !File.Exists(CaBundlePath))
+        if (!Directory.Exists(Path.Combine(InfraDir, "node_modules", "oauth2-mock-server"))
+            || !Directory.Exists(Path.Combine(InfraDir, "node_modules", "@20minutes", "s3rver"))
+            || !File.Exists(CaBundlePath))
         {
             throw new InvalidOperationException(
                 $"The test cloud is not installed ({InfraDir}/node_modules or .certs is missing). Run ./test.sh, which runs tests/infra/install.sh.");
@@ -260,6 +268,56 @@ public sealed class TestCloud : IAsyncDisposable
     public Task RegisterGoogleServiceAccountAsync(string email, IEnumerable<string> members, CancellationToken ct = default) =>
         PostAsync("/google/service-accounts", new { email, members }, ct);
 
+    // ---- S3 emulator (setup and faults bypass authentication) ----
+
+    public Task CreateBucketAsync(string bucket, CancellationToken ct = default) => PostAsync("/s3/buckets", new { name = bucket }, ct);
+
+    /// <summary>Stores an object as a PUT would (ETag = MD5); <paramref name="metadata"/> names become x-amz-meta-*.</summary>
+    public async Task<S3StoredObject> PutS3ObjectAsync(string bucket, string key, byte[] content, string? contentType = null,
+        IReadOnlyDictionary<string, string>? metadata = null, CancellationToken ct = default)
+    {
+        var body = await PostAsync("/s3/objects", new { bucket, key, content_base64 = Convert.ToBase64String(content), content_type = contentType, metadata }, ct);
+        return body.Deserialize<S3StoredObject>(Json)!;
+    }
+
+    /// <summary>Flips one stored byte (the middle one unless <paramref name="offset"/> says) while size, ETag and metadata stay as recorded.</summary>
+    public async Task<long> CorruptS3ObjectAsync(string bucket, string key, long? offset = null, CancellationToken ct = default)
+    {
+        var body = await PostAsync("/s3/objects/corrupt", new { bucket, key, offset }, ct);
+        return body.GetProperty("offset").GetInt64();
+    }
+
+    /// <summary>Every request on the bucket (including as a copy source) answers 403 AccessDenied, as under a denying bucket policy.</summary>
+    public Task DenyS3BucketAsync(string bucket, CancellationToken ct = default) => PostAsync("/s3/denied-buckets", new { bucket }, ct);
+
+    public async Task AllowS3BucketAsync(string bucket, CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync($"/s3/denied-buckets/{Uri.EscapeDataString(bucket)}", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
+    /// <summary>
+    /// The emulator resets the connection of requests without answering: the next <paramref name="requests"/> of them,
+    /// or all for <paramref name="duration"/> (or both limits), after letting <paramref name="after"/> requests through.
+    /// </summary>
+    public Task DropS3ConnectionsAsync(int? requests = null, TimeSpan? duration = null, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/s3/faults/drop", new { requests, seconds = duration?.TotalSeconds, after }, ct);
+
+    /// <summary>Closes the emulator's listener (and its open connections) so that connecting is refused, and listens again after <paramref name="duration"/>.</summary>
+    public Task RefuseS3ConnectionsAsync(TimeSpan duration, CancellationToken ct = default) =>
+        PostAsync("/s3/faults/refuse", new { seconds = duration.TotalSeconds }, ct);
+
+    /// <summary>The next <paramref name="requests"/> requests (after <paramref name="after"/>) answer 503 SlowDown or 500 InternalError.</summary>
+    public Task FailS3RequestsAsync(S3Failure failure, int requests, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/s3/faults/errors", new { status = (int)failure, requests, after }, ct);
+
+    /// <summary>Ends every injected fault at once (and listens again if refusing).</summary>
+    public async Task ClearS3FaultsAsync(CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync("/s3/faults", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
     private async Task<JsonElement> PostAsync<T>(string path, T body, CancellationToken ct)
     {
         using var response = await _admin.PostAsJsonAsync(path, body, Json, ct);
@@ -341,7 +399,7 @@ public sealed class TestCloud : IAsyncDisposable
         }
     }
 
-    private sealed record Endpoints(string Oidc, string Sts, string Entra, string GoogleSts, string GoogleIam, string Admin);
+    private sealed record Endpoints(string Oidc, string Sts, string Entra, string GoogleSts, string GoogleIam, string S3, string Admin);
 }
 
 /// <summary>One test cloud per test class (xunit class fixture).</summary>
@@ -399,3 +457,13 @@ public sealed record FederatedCredential(string Issuer, string Subject, string? 
 /// <summary><paramref name="Audience"/> is the provider's full name, //iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X.
 /// Without <paramref name="AllowedAudiences"/>, tokens must be for https: + that name, as Google's default.</summary>
 public sealed record GooglePool(string Audience, string Issuer, IReadOnlyList<string>? AllowedAudiences = null);
+
+/// <param name="Etag">Quoted, as S3 sends it: <c>"md5-hex"</c>.</param>
+public sealed record S3StoredObject(string Etag, long Size);
+
+/// <summary>Injected S3 error answers; the value is the HTTP status.</summary>
+public enum S3Failure
+{
+    InternalError = 500,
+    SlowDown = 503,
+}

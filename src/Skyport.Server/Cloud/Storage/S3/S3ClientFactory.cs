@@ -1,0 +1,35 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Skyport.Server.Cloud.Credentials;
+
+namespace Skyport.Server.Cloud.Storage.S3;
+
+/// <summary>S3 clients for an authorization's temporary keys: AWS itself, or an S3-compatible store at its ServiceUrl.</summary>
+public static class S3ClientFactory
+{
+    /// <param name="maxConnections">Concurrent connections to the endpoint; parallel part transfers beyond it queue.</param>
+    public static IAmazonS3 Create(AwsCloudCredentials credentials, int maxConnections = 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConnections, 1);
+        var config = new AmazonS3Config
+        {
+            MaxConnectionsPerServer = maxConnections,
+            // SDK 4 otherwise adds CRC32 checksum trailers to every upload, which S3-compatible stores (and s3rver)
+            // either reject or store as part of the object; integrity is left to MD5 (ETag, Content-MD5) instead.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+        if (credentials.ServiceUrl is null)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(credentials.Region);
+            return new AmazonS3Client(credentials.Credentials, config);
+        }
+        // Compatible stores rarely have wildcard DNS for bucket.host, so address buckets by path; they still check
+        // the SigV4 region, which cannot be inferred from a custom URL.
+        config.ServiceURL = credentials.ServiceUrl;
+        config.ForcePathStyle = true;
+        config.AuthenticationRegion = credentials.Region;
+        return new CompatibleS3Client(credentials.Credentials, config);
+    }
+}
