@@ -52,6 +52,7 @@ public static class SkyportApplication
         app.MapJobs();
         app.MapAuthnz();
         app.MapCloudAuthz();
+        app.MapCloudStorage();
         return app;
     }
 

@@ -1,6 +1,8 @@
 using Skyport.Server.Cloud.Authz;
 using Skyport.Server.Cloud.Credentials;
+using Skyport.Server.Cloud.Storage;
 using Skyport.Server.Configuration;
+using Skyport.Server.Jobs;
 
 namespace Skyport.Server.Cloud;
 
@@ -17,6 +19,15 @@ public static class CloudExtensions
         builder.Services.AddSingleton<ICloudCredentialSource, AwsCredentialSource>();
         builder.Services.AddSingleton<ICloudCredentialSource, AzureCredentialSource>();
         builder.Services.AddSingleton<ICloudCredentialSource, GcpCredentialSource>();
+        builder.Services.AddValidatedOptions<TransferOptions>(TransferOptions.Section);
+        builder.Services.AddSingleton<ObjectStorageFactory>();
+        builder.Services.AddSingleton<ObjectDownloader>();
+        builder.Services.AddScoped<CloudTransfers>();
+        builder.Services.AddScoped<CloudGetService>();
+        builder.Services.AddScoped<CloudSendService>();
+        builder.Services.AddScoped<CloudListService>();
+        builder.Services.AddJobHandler<CloudGetJobHandler>(CloudGetService.ToolId);
+        builder.Services.AddJobHandler<CloudSendJobHandler>(CloudSendService.ToolId);
         return builder;
     }
 }

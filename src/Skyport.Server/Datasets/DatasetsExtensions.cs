@@ -9,6 +9,7 @@ public static class DatasetsExtensions
         builder.Services.AddSingleton<DatasetStorage>();
         builder.Services.AddScoped<HistoriesService>();
         builder.Services.AddScoped<DatasetsService>();
+        builder.Services.AddScoped<DatasetJobQueue>();
         return builder;
     }
 }

@@ -107,6 +107,11 @@ public sealed class CloudAuthzService(
         return authz;
     }
 
+    /// <summary>An authorization of <paramref name="userId"/>, for background work where there is no request user.</summary>
+    public async Task<CloudAuthz> FindForUserAsync(long authzId, long userId, CancellationToken cancellationToken) =>
+        await db.CloudAuthzs.AsNoTracking().FirstOrDefaultAsync(a => a.Id == authzId && a.UserId == userId, cancellationToken)
+        ?? throw new ObjectNotFoundException("The cloud authorization of this transfer no longer exists.");
+
     /// <summary>The validated settings and decrypted secrets of an authorization, for the credential broker only.</summary>
     public AuthzConfig ReadConfig(CloudAuthz authz) =>
         new(AuthzConfig.Parse(authz.Config), AuthzConfig.Parse(authz.ProtectedSecrets is null ? null : _secrets.Unprotect(authz.ProtectedSecrets)));

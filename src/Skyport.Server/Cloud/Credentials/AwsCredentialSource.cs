@@ -48,7 +48,6 @@ public sealed class AwsCredentialSource(IOptions<CloudOptions> options, Issuance
             _idToken = idToken;
             _recorder = recorder;
             _ttl = config.Int("token_ttl") ?? 3600;
-            // Renew when a sixth of the lifetime remains: long transfers never use a key about to expire.
             PreemptExpiryTime = TimeSpan.FromSeconds(_ttl / 6.0);
         }
 
@@ -80,6 +79,9 @@ public sealed class AwsCredentialSource(IOptions<CloudOptions> options, Issuance
                     DurationSeconds = _ttl,
                 });
                 var expiration = response.Credentials.Expiration?.ToUniversalTime() ?? DateTime.UtcNow.AddSeconds(_ttl);
+                // Renew when a sixth of the lifetime STS actually granted remains (it may grant less than asked),
+                // so long transfers never sign with a key about to expire.
+                PreemptExpiryTime = (expiration - DateTime.UtcNow) / 6;
                 await _recorder.RecordAsync(_context, "aws", expiration, null);
                 return new CredentialsRefreshState(
                     new ImmutableCredentials(response.Credentials.AccessKeyId, response.Credentials.SecretAccessKey, response.Credentials.SessionToken),

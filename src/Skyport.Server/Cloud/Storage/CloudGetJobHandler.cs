@@ -1,0 +1,45 @@
+using Skyport.Server.Configuration;
+using Skyport.Server.Datasets;
+using Skyport.Server.Jobs;
+
+namespace Skyport.Server.Cloud.Storage;
+
+/// <summary>
+/// One object into one dataset: download (parallel, resumable, verified) into <c>DATA/tmp/job-N.download</c>,
+/// then import it like an upload (sniffing, text conversion, hashing, atomic move). The partial download is
+/// kept across retries so a restarted job resumes; it is removed on cancel or final failure.
+/// </summary>
+public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloader downloader, DatasetImporter importer, DataDirectory data) : IJobHandler
+{
+    public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        var parameters = context.Parameters<CloudGetParameters>();
+        var datasetId = context.Job.OutputDatasetId ?? throw new JobFailedException("Cloud get job has no output dataset.");
+        var temp = Path.Combine(data.Temp, $"job-{context.Job.Id}.download");
+        var keepPartial = false;
+        try
+        {
+            using var storage = await CloudTransfers.JobStepAsync(() => transfers.OpenForJobAsync(parameters.AuthzId, context.Job, cancellationToken));
+            var source = await CloudTransfers.JobStepAsync(() => storage.HeadAsync(parameters.Bucket, parameters.Key, cancellationToken))
+                ?? throw new JobFailedException($"The object `{parameters.Key}` no longer exists in bucket `{parameters.Bucket}`.");
+            CopyResult hashes;
+            try
+            {
+                hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, source, temp, context, cancellationToken));
+            }
+            catch (TransientJobException)
+            {
+                keepPartial = true;
+                throw;
+            }
+            await importer.ImportAsync(datasetId, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
+        }
+        finally
+        {
+            if (!keepPartial)
+            {
+                DatasetStorage.DeleteTemp(temp);
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Skyport.Server.Data;
+using Skyport.Server.Datasets;
+using Skyport.Server.Jobs;
+
+namespace Skyport.Server.Cloud.Storage;
+
+/// <summary>
+/// One dataset to one object. The final key is decided once (conflict policy) and checkpointed with the
+/// upload's own progress, so a restarted job continues the same upload to the same key. Afterwards the
+/// object's size and Skyport's SHA-256 (and the MD5 where the store vouches for it) must match the dataset.
+/// </summary>
+public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbContext db, DatasetStorage files, IOptions<TransferOptions> options, TimeProvider clock) : IJobHandler
+{
+    public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        var parameters = context.Parameters<CloudSendParameters>();
+        var datasetId = context.Job.InputDatasetId ?? throw new JobFailedException("Cloud send job has no input dataset.");
+        var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken);
+        if (dataset is null || dataset.Purged || dataset.State != DatasetState.Ok || !files.Exists(dataset.Uuid))
+        {
+            throw new JobFailedException("The dataset to send was deleted, purged or is no longer ok.");
+        }
+        var md5 = dataset.Md5 ?? throw new JobFailedException("The dataset has no MD5; it cannot be verified after sending.");
+        var sha256 = dataset.Sha256 ?? throw new JobFailedException("The dataset has no SHA-256; it cannot be verified after sending.");
+
+        using var storage = await CloudTransfers.JobStepAsync(() => transfers.OpenForJobAsync(parameters.AuthzId, context.Job, cancellationToken));
+        var checkpoint = context.Checkpoint<SendCheckpoint>();
+        if (checkpoint is null)
+        {
+            var key = await CloudTransfers.JobStepAsync(() => ChooseKeyAsync(storage, parameters, cancellationToken));
+            if (key is null)
+            {
+                await InfoAsync(context, $"Skipped: {parameters.Bucket}/{parameters.Key} already exists.", cancellationToken);
+                return;
+            }
+            checkpoint = new SendCheckpoint(key, null);
+            await context.SaveCheckpointAsync(checkpoint, cancellationToken);
+        }
+
+        var request = new UploadRequest(parameters.Bucket, checkpoint.FinalKey, files.PathFor(dataset.Uuid), dataset.FileSize, md5, sha256);
+        StoredObject stored;
+        try
+        {
+            stored = await CloudTransfers.JobStepAsync(() => storage.UploadAsync(request, checkpoint.Upload,
+                async upload =>
+                {
+                    checkpoint = checkpoint with { Upload = upload };
+                    await context.SaveCheckpointAsync(checkpoint, CancellationToken.None);
+                },
+                done => context.ReportProgress(done, dataset.FileSize), cancellationToken));
+        }
+        catch (OperationCanceledException) when (checkpoint.Upload is { } upload)
+        {
+            // Cancelled: leave no parts behind in the bucket.
+            await storage.AbortUploadAsync(parameters.Bucket, checkpoint.FinalKey, upload, CancellationToken.None);
+            throw;
+        }
+
+        var problem = stored.Size != dataset.FileSize ? $"size {stored.Size} instead of {dataset.FileSize}"
+            : stored.Sha256 is { } sha && sha != sha256 ? $"SHA-256 metadata {sha} instead of {sha256}"
+            // A single PUT's ETag is the MD5 of the bytes; multipart ETags are not (and some stores omit their "-N").
+            : dataset.FileSize < options.Value.MultipartThreshold && stored.Md5 is { } storedMd5 && storedMd5 != md5 ? $"MD5 {storedMd5} instead of {md5}"
+            : null;
+        if (problem is not null)
+        {
+            // A corrupt copy must not stay behind looking like a good one.
+            await storage.DeleteAsync(parameters.Bucket, checkpoint.FinalKey, CancellationToken.None);
+            throw new JobFailedException($"Verification of {parameters.Bucket}/{checkpoint.FinalKey} failed: the store reported {problem}. The object was removed.");
+        }
+        await InfoAsync(context, $"Sent to {parameters.Bucket}/{checkpoint.FinalKey} ({dataset.FileSize} bytes, SHA-256 {sha256}).", cancellationToken);
+    }
+
+    /// <returns>The key to write, or null to skip. Never an existing key unless the policy is overwrite.</returns>
+    private async Task<string?> ChooseKeyAsync(IObjectStorage storage, CloudSendParameters parameters, CancellationToken cancellationToken)
+    {
+        if (parameters.OnConflict == ConflictPolicy.Overwrite || await storage.HeadAsync(parameters.Bucket, parameters.Key, cancellationToken) is null)
+        {
+            return parameters.Key;
+        }
+        if (parameters.OnConflict == ConflictPolicy.Skip)
+        {
+            return null;
+        }
+        var stamp = clock.GetUtcNow().UtcDateTime;
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var candidate = $"{parameters.Key}_{stamp.AddSeconds(attempt).ToString("yyMMdd_HHmmss", CultureInfo.InvariantCulture)}";
+            if (await storage.HeadAsync(parameters.Bucket, candidate, cancellationToken) is null)
+            {
+                return candidate;
+            }
+        }
+        throw new JobFailedException($"Could not find a free key next to {parameters.Key}; every renamed key exists.");
+    }
+
+    private async Task InfoAsync(JobContext context, string info, CancellationToken cancellationToken) =>
+        await db.Jobs.Where(j => j.Id == context.Job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Info, info), cancellationToken);
+
+    private sealed record SendCheckpoint(string FinalKey, string? Upload);
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Skyport.Server.Datasets;
+using Skyport.Server.Jobs;
+
+namespace Skyport.Server.Cloud.Storage;
+
+/// <summary>
+/// Downloads an object into a local file: in parallel ranged reads for large objects, each written at its
+/// offset, with finished parts checkpointed so that a restarted job fetches only what is missing. When all
+/// bytes are in, the file is hashed and checked against what the store vouches for (size always; MD5 and
+/// Skyport's SHA-256 when known). A mismatch deletes the file and fails the job: corrupt bytes never become a dataset.
+/// </summary>
+public sealed class ObjectDownloader(IOptions<TransferOptions> options)
+{
+    public async Task<CopyResult> DownloadAsync(IObjectStorage storage, string bucket, StoredObject source, string destination,
+        JobContext job, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var partSize = source.Size < settings.MultipartThreshold ? Math.Max(source.Size, 1) : settings.PartSize;
+        var partCount = (int)((source.Size + partSize - 1) / partSize);
+        var checkpoint = job.Checkpoint<DownloadCheckpoint>();
+        var resumable = checkpoint is not null && checkpoint.PartSize == partSize && checkpoint.ETag == source.ETag
+            && checkpoint.Size == source.Size && File.Exists(destination);
+        var done = resumable ? new HashSet<int>(checkpoint!.Done) : [];
+        if (!resumable)
+        {
+            DatasetStorage.DeleteTemp(destination);
+        }
+
+        using (var handle = File.OpenHandle(destination, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
+        {
+            RandomAccess.SetLength(handle, source.Size);
+            long received = done.Sum(n => Math.Min(partSize, source.Size - (long)n * partSize));
+            job.ReportProgress(received, source.Size);
+            using var saving = new SemaphoreSlim(1, 1);
+            await Parallel.ForEachAsync(Enumerable.Range(0, partCount).Where(n => !done.Contains(n)),
+                new ParallelOptions { MaxDegreeOfParallelism = settings.PartConcurrency, CancellationToken = cancellationToken },
+                async (part, ct) =>
+                {
+                    var offset = part * partSize;
+                    var length = Math.Min(partSize, source.Size - offset);
+                    await using (var body = await storage.OpenReadAsync(bucket, source.Key, offset, length, ct))
+                    {
+                        var written = await CopyAtAsync(body, handle, offset, length, ct);
+                        if (written != length)
+                        {
+                            throw new StorageException($"The store sent {written} of {length} bytes of part {part + 1} of {source.Key}.", StorageFailure.Transient);
+                        }
+                    }
+                    await saving.WaitAsync(ct);
+                    try
+                    {
+                        done.Add(part);
+                        job.ReportProgress(Interlocked.Add(ref received, length), source.Size);
+                        if (partCount > 1)
+                        {
+                            await job.SaveCheckpointAsync(new DownloadCheckpoint(source.ETag, source.Size, partSize, [.. done]), ct);
+                        }
+                    }
+                    finally
+                    {
+                        saving.Release();
+                    }
+                });
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        var hashes = await HashingCopy.HashFileAsync(destination, cancellationToken);
+        var problem = hashes.Length != source.Size ? $"size {hashes.Length} instead of {source.Size}"
+            : source.Md5 is { } md5 && md5 != hashes.Md5 ? $"MD5 {hashes.Md5} instead of {md5}"
+            : source.Sha256 is { } sha && sha != hashes.Sha256 ? $"SHA-256 {hashes.Sha256} instead of {sha}"
+            : null;
+        if (problem is not null)
+        {
+            DatasetStorage.DeleteTemp(destination);
+            await job.SaveCheckpointAsync<DownloadCheckpoint?>(null, CancellationToken.None);
+            throw new JobFailedException($"Verification of {bucket}/{source.Key} failed: the downloaded bytes have {problem}. The object may be corrupt; nothing was kept.");
+        }
+        return hashes;
+    }
+
+    private static async Task<long> CopyAtAsync(Stream body, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long written = 0;
+            int read;
+            while (written < length && (read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - written)), cancellationToken)) > 0)
+            {
+                await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset + written, cancellationToken);
+                written += read;
+            }
+            return written;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private sealed record DownloadCheckpoint(string? ETag, long Size, long PartSize, int[] Done);
+}

@@ -1,0 +1,283 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Skyport.Server.Cloud.Credentials;
+
+namespace Skyport.Server.Cloud.Storage.S3;
+
+/// <summary>
+/// Amazon S3 and S3-compatible stores. Small objects are one PUT with Content-MD5; large ones a multipart
+/// upload whose parts go up in parallel, each with its own Content-MD5, and whose progress (upload id and
+/// finished parts) is checkpointed so a restarted job only sends what is missing.
+/// </summary>
+public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IObjectStorage
+{
+    /// <summary>User metadata key (<c>x-amz-meta-skyport-sha256</c>) holding Skyport's SHA-256 of the object.</summary>
+    public const string Sha256Metadata = "skyport-sha256";
+
+    public string Provider => "aws";
+
+    public async Task CheckBucketAsync(string bucket, CancellationToken cancellationToken) =>
+        await Call($"bucket {bucket}", () => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, MaxKeys = 1 }, cancellationToken));
+
+    public async Task<StoredObject?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await Call($"{bucket}/{key}", () => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken));
+            return new StoredObject(key, head.ContentLength, head.ETag, head.LastModified?.ToUniversalTime(),
+                SinglePartMd5(head.ETag), head.Metadata[Sha256Metadata] is { Length: 64 } sha ? sha : null);
+        }
+        catch (StorageException e) when (e.Failure == StorageFailure.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<ObjectListing> ListAsync(string bucket, string? prefix, string? delimiter, int limit, string? pageToken, CancellationToken cancellationToken)
+    {
+        var page = await Call($"bucket {bucket}", () => s3.ListObjectsV2Async(new ListObjectsV2Request
+        {
+            BucketName = bucket,
+            Prefix = prefix,
+            Delimiter = string.IsNullOrEmpty(delimiter) ? null : delimiter,
+            MaxKeys = limit,
+            ContinuationToken = pageToken,
+        }, cancellationToken));
+        var objects = (page.S3Objects ?? []).Select(o => new StoredObject(o.Key, o.Size ?? 0, o.ETag, o.LastModified?.ToUniversalTime(), SinglePartMd5(o.ETag), null)).ToList();
+        return new ObjectListing(objects, page.CommonPrefixes ?? [], page.IsTruncated == true ? page.NextContinuationToken : null);
+    }
+
+    public async Task<Stream> OpenReadAsync(string bucket, string key, long offset, long length, CancellationToken cancellationToken)
+    {
+        if (length == 0)
+        {
+            return Stream.Null;
+        }
+        var response = await Call($"{bucket}/{key}", () => s3.GetObjectAsync(new GetObjectRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            ByteRange = new ByteRange(offset, offset + length - 1),
+        }, cancellationToken));
+        return new ResponseStream(response);
+    }
+
+    public async Task<StoredObject> UploadAsync(UploadRequest request, string? checkpoint, Func<string, Task> saveCheckpoint,
+        Action<long> progress, CancellationToken cancellationToken)
+    {
+        if (request.Size < options.MultipartThreshold)
+        {
+            await using var file = OpenSource(request.SourcePath);
+            var put = new PutObjectRequest
+            {
+                BucketName = request.Bucket,
+                Key = request.Key,
+                InputStream = file,
+                AutoCloseStream = false,
+                MD5Digest = Convert.ToBase64String(Convert.FromHexString(request.Md5)),
+                UseChunkEncoding = false,
+            };
+            put.Metadata[Sha256Metadata] = request.Sha256;
+            await Call($"{request.Bucket}/{request.Key}", () => s3.PutObjectAsync(put, cancellationToken));
+            progress(request.Size);
+        }
+        else
+        {
+            await MultipartUploadAsync(request, checkpoint is null ? null : JsonSerializer.Deserialize<MultipartCheckpoint>(checkpoint), saveCheckpoint, progress, cancellationToken);
+        }
+        return await HeadAsync(request.Bucket, request.Key, cancellationToken)
+            ?? throw new StorageException($"{request.Bucket}/{request.Key} is missing right after it was uploaded.", StorageFailure.Transient);
+    }
+
+    public async Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken) =>
+        await Call($"{bucket}/{key}", () => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, cancellationToken));
+
+    public async Task AbortUploadAsync(string bucket, string key, string checkpoint, CancellationToken cancellationToken)
+    {
+        var state = JsonSerializer.Deserialize<MultipartCheckpoint>(checkpoint);
+        if (state?.UploadId is { } uploadId)
+        {
+            try
+            {
+                await s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId }, cancellationToken);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    private async Task MultipartUploadAsync(UploadRequest request, MultipartCheckpoint? state, Func<string, Task> saveCheckpoint,
+        Action<long> progress, CancellationToken cancellationToken)
+    {
+        var partSize = options.PartSize;
+        var partCount = (int)((request.Size + partSize - 1) / partSize);
+        if (state is null || state.PartSize != partSize || state.Sha256 != request.Sha256)
+        {
+            var initiate = new InitiateMultipartUploadRequest { BucketName = request.Bucket, Key = request.Key };
+            initiate.Metadata[Sha256Metadata] = request.Sha256;
+            var started = await Call($"{request.Bucket}/{request.Key}", () => s3.InitiateMultipartUploadAsync(initiate, cancellationToken));
+            state = new MultipartCheckpoint(started.UploadId, partSize, request.Sha256, []);
+            await saveCheckpoint(JsonSerializer.Serialize(state));
+        }
+        var done = new ConcurrentDictionary<int, MultipartPart>(state.Parts);
+        long sent = done.Keys.Sum(n => PartLength(n, partSize, request.Size));
+        progress(sent);
+        using var saving = new SemaphoreSlim(1, 1);
+        var uploadId = state.UploadId;
+
+        await Parallel.ForEachAsync(Enumerable.Range(1, partCount).Where(n => !done.ContainsKey(n)),
+            new ParallelOptions { MaxDegreeOfParallelism = options.PartConcurrency, CancellationToken = cancellationToken },
+            async (number, ct) =>
+            {
+                var length = PartLength(number, partSize, request.Size);
+                var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+                try
+                {
+                    await using (var file = OpenSource(request.SourcePath))
+                    {
+                        file.Position = (number - 1) * partSize;
+                        await file.ReadExactlyAsync(buffer.AsMemory(0, (int)length), ct);
+                    }
+                    var md5 = MD5.HashData(buffer.AsSpan(0, (int)length));
+                    using var body = new MemoryStream(buffer, 0, (int)length, writable: false);
+                    var part = await Call($"{request.Bucket}/{request.Key} part {number}", () => s3.UploadPartAsync(new UploadPartRequest
+                    {
+                        BucketName = request.Bucket,
+                        Key = request.Key,
+                        UploadId = uploadId,
+                        PartNumber = number,
+                        InputStream = body,
+                        PartSize = length,
+                        MD5Digest = Convert.ToBase64String(md5),
+                        UseChunkEncoding = false,
+                    }, ct));
+                    done[number] = new MultipartPart(part.ETag, Convert.ToHexStringLower(md5));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+                await saving.WaitAsync(ct);
+                try
+                {
+                    await saveCheckpoint(JsonSerializer.Serialize(state with { Parts = new Dictionary<int, MultipartPart>(done) }));
+                    progress(Interlocked.Add(ref sent, length));
+                }
+                finally
+                {
+                    saving.Release();
+                }
+            });
+
+        try
+        {
+            await Call($"{request.Bucket}/{request.Key}", () => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = request.Bucket,
+                Key = request.Key,
+                UploadId = uploadId,
+                PartETags = done.OrderBy(p => p.Key).Select(p => new PartETag(p.Key, p.Value.ETag)).ToList(),
+            }, cancellationToken));
+        }
+        catch (StorageException e) when (e.Failure == StorageFailure.NotFound)
+        {
+            // The upload was aborted or expired while we were away: start again from the first part.
+            await saveCheckpoint("null");
+            throw new StorageException($"The multipart upload of {request.Key} no longer exists; it will be restarted.", StorageFailure.Transient, e);
+        }
+    }
+
+    private static long PartLength(int number, long partSize, long size) => Math.Min(partSize, size - (number - 1) * partSize);
+
+    private static FileStream OpenSource(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous);
+
+    /// <summary>A plain (non-multipart, non-KMS) ETag is the object's MD5.</summary>
+    private static string? SinglePartMd5(string? etag)
+    {
+        var value = etag?.Trim('"');
+        return value is { Length: 32 } && value.All(char.IsAsciiHexDigit) ? value.ToLowerInvariant() : null;
+    }
+
+    private static async Task<T> Call<T>(string what, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AmazonS3Exception e)
+        {
+            throw Classify(e, what);
+        }
+        catch (AmazonServiceException e) when (e.InnerException is HttpRequestException or IOException or TimeoutException)
+        {
+            throw new StorageException($"Could not reach the store for {what}: {e.InnerException.Message}", StorageFailure.Transient, e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new StorageException($"Could not reach the store for {what}: {e.Message}", StorageFailure.Transient, e);
+        }
+        catch (IOException e)
+        {
+            throw new StorageException($"The connection to the store broke during {what}: {e.Message}", StorageFailure.Transient, e);
+        }
+    }
+
+    private static StorageException Classify(AmazonS3Exception e, string what)
+    {
+        var reason = string.IsNullOrEmpty(e.ErrorCode) ? $"HTTP {(int)e.StatusCode}" : $"{e.ErrorCode}: {e.Message}";
+        return e.StatusCode switch
+        {
+            HttpStatusCode.NotFound => new StorageException($"{what} was not found ({reason}).", StorageFailure.NotFound, e),
+            HttpStatusCode.Forbidden => new StorageException($"Access to {what} was denied ({reason}).", StorageFailure.AccessDenied, e),
+            HttpStatusCode.Unauthorized => new StorageException($"The store refused the credentials for {what} ({reason}).", StorageFailure.AccessDenied, e),
+            HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout => new StorageException($"The store is busy ({reason}).", StorageFailure.Transient, e),
+            >= HttpStatusCode.InternalServerError => new StorageException($"The store failed on {what} ({reason}).", StorageFailure.Transient, e),
+            _ when e.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" => new StorageException($"The store is busy ({reason}).", StorageFailure.Transient, e),
+            _ => new StorageException($"The store rejected the request for {what} ({reason}).", StorageFailure.Invalid, e),
+        };
+    }
+
+    public void Dispose() => s3.Dispose();
+
+    private sealed record MultipartCheckpoint(string UploadId, long PartSize, string Sha256, Dictionary<int, MultipartPart> Parts);
+
+    private sealed record MultipartPart(string ETag, string Md5);
+
+    /// <summary>Disposes the GET response together with its body.</summary>
+    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    {
+        private readonly Stream _inner = response.ResponseStream;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+                response.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

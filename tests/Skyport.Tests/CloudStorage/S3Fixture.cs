@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using Skyport.Server.Cloud.Credentials;
+using Skyport.Server.Cloud.Storage.S3;
+using Skyport.Tests.Identity;
+using Skyport.Tests.Infrastructure;
+
+namespace Skyport.Tests.CloudStorage;
+
+/// <summary>
+/// The test cloud with its S3 emulator, a Skyport server pointed at it, and one user who logged in through
+/// the OIDC provider and registered an AWS authorization for the emulator. <see cref="S3"/> is a direct
+/// client with the same role's temporary keys, for setting buckets up and checking what Skyport wrote.
+/// </summary>
+public sealed class S3Fixture : IAsyncLifetime
+{
+    private TestCloud? _cloud;
+    private SkyportServer? _server;
+    private SkyportLogin? _login;
+    private IAmazonS3? _s3;
+
+    public TestCloud Cloud => _cloud!;
+    public SkyportServer Server => _server!;
+    public HttpClient User => _login!.Http;
+    public IAmazonS3 S3 => _s3!;
+    public string AuthzId { get; private set; } = "";
+    public string Subject { get; } = $"s3-user-{Guid.NewGuid():N}";
+    public string RoleArn { get; } = "arn:aws:iam::123456789012:role/skyport-transfers";
+    public LogCapture Logs { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        _cloud = await TestCloud.StartAsync();
+        var settings = IdentityFixture.Settings(_cloud);
+        // Small parts so that a 12 MiB object already moves in parallel parts.
+        settings["Skyport:Transfers:PartSizeMiB"] = "5";
+        settings["Skyport:Transfers:MultipartThresholdMiB"] = "5";
+        settings["Skyport:Jobs:Workers"] = "4";
+        _server = await SkyportServer.StartAsync(settings, configure: Logs.AddTo);
+
+        await _cloud.SetClaimsAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
+        await _cloud.RegisterAwsRoleAsync(new AwsRole(RoleArn, _cloud.Issuer, TestCloud.ClientId, Subject, 43200));
+        _login = new SkyportLogin(_server);
+        var callback = await _login.LoginAsync();
+        Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
+        var identity = (await User.GetFromJsonAsync<JsonElement>("/authnz"))[0].GetProperty("id").GetString();
+        AuthzId = (await GalaxyAssert.OkJsonAsync(await User.PostAsJsonAsync("/api/cloud/authz", new
+        {
+            provider = "aws",
+            config = new { role_arn = RoleArn, endpoint = _cloud.S3.ToString(), region = "us-east-1" },
+            authn_id = identity,
+        }))).GetProperty("id").GetString()!;
+        _s3 = await DirectClientAsync();
+    }
+
+    /// <summary>An S3 client holding the role's temporary keys, obtained from the STS double like Skyport does.</summary>
+    public async Task<IAmazonS3> DirectClientAsync()
+    {
+        var token = await Cloud.MintIdTokenAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
+        using var sts = new AmazonSecurityTokenServiceClient(new AnonymousAWSCredentials(), new AmazonSecurityTokenServiceConfig { ServiceURL = Cloud.Sts.ToString() });
+        var assumed = await sts.AssumeRoleWithWebIdentityAsync(new AssumeRoleWithWebIdentityRequest
+        {
+            RoleArn = RoleArn, RoleSessionName = "test-setup", WebIdentityToken = token, DurationSeconds = 3600,
+        });
+        var keys = new SessionAWSCredentials(assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey, assumed.Credentials.SessionToken);
+        return S3ClientFactory.Create(new AwsCloudCredentials(keys, "us-east-1", Cloud.S3.ToString()));
+    }
+
+    public async Task<string> NewBucketAsync()
+    {
+        var bucket = $"b{Guid.NewGuid():N}"[..20];
+        await S3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
+        return bucket;
+    }
+
+    public async Task PutAsync(string bucket, string key, byte[] bytes) =>
+        await S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false });
+
+    public async Task<byte[]> ReadAsync(string bucket, string key)
+    {
+        using var response = await S3.GetObjectAsync(bucket, key);
+        using var copy = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    public async Task<List<string>> KeysAsync(string bucket) =>
+        (await S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects?.Select(o => o.Key).ToList() ?? [];
+
+    public async Task DisposeAsync()
+    {
+        _s3?.Dispose();
+        _login?.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        if (_cloud is not null)
+        {
+            await _cloud.DisposeAsync();
+        }
+    }
+}
