@@ -1,13 +1,46 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Skyport.Server.Galaxy;
 
 namespace Skyport.Server.Datasets;
 
 public sealed record CopyResult(long Length, string Md5, string Sha256);
 
+/// <summary>MD5 and SHA-256 of a stream of bytes fed in order, possibly across several requests (TUS PATCHes).</summary>
+public sealed class ContentHash : IDisposable
+{
+    private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    /// <summary>How many bytes have been hashed.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>
+    /// Hashes one block. MD5 is the slowest step (one core manages a few hundred MB/s), so it runs on its own
+    /// task while SHA-256 runs here; the returned task completes when both are done.
+    /// </summary>
+    internal Task AppendAsync(byte[] buffer, int count, CancellationToken cancellationToken)
+    {
+        var md5 = Task.Run(() => _md5.AppendData(buffer, 0, count), cancellationToken);
+        _sha256.AppendData(buffer, 0, count);
+        Length += count;
+        return md5;
+    }
+
+    public CopyResult Finish() =>
+        new(Length, Convert.ToHexStringLower(_md5.GetHashAndReset()), Convert.ToHexStringLower(_sha256.GetHashAndReset()));
+
+    public void Dispose()
+    {
+        _md5.Dispose();
+        _sha256.Dispose();
+    }
+}
+
 /// <summary>
-/// Copies a stream while counting and hashing (MD5 and SHA-256) what passes, in bounded memory.
-/// Every byte is hashed as it is written, so the digests describe exactly what reached the disk.
+/// Copies a stream while counting and hashing (MD5 and SHA-256) what passes, in bounded memory (two 1 MiB
+/// buffers). Every byte is hashed as it is written, so the digests describe exactly what reached the disk.
+/// Hashing and writing one buffer overlap with reading the next.
 /// </summary>
 public static class HashingCopy
 {
@@ -15,29 +48,57 @@ public static class HashingCopy
 
     public static async Task<CopyResult> CopyAsync(Stream source, Stream destination, Action<long>? progress, CancellationToken cancellationToken)
     {
-        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        using var hash = new ContentHash();
+        await CopyAsync(source, destination, hash, long.MaxValue, progress, cancellationToken);
+        return hash.Finish();
+    }
+
+    /// <summary>
+    /// Appends <paramref name="source"/> to <paramref name="destination"/>, feeding <paramref name="hash"/> when given.
+    /// More than <paramref name="limit"/> bytes is refused (413) before the block that would exceed it is written.
+    /// </summary>
+    /// <returns>The number of bytes copied.</returns>
+    public static async Task<long> CopyAsync(Stream source, Stream destination, ContentHash? hash, long limit, Action<long>? progress,
+        CancellationToken cancellationToken)
+    {
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
+        var pending = Task.CompletedTask;
         try
         {
             long total = 0;
+            var current = 0;
             int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            while ((read = await ReadFullyAsync(source, buffers[current], cancellationToken)) > 0)
             {
-                var write = destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                // Hash while the write is in flight: the two overlap on separate cores.
-                md5.AppendData(buffer, 0, read);
-                sha256.AppendData(buffer, 0, read);
-                await write;
+                if (total + read > limit)
+                {
+                    throw new PayloadTooLargeException("The request body is longer than the declared upload length.");
+                }
+                // The previous buffer's hashing and writing must finish before it is refilled, and before this one is hashed (order matters).
+                await pending;
+                var buffer = buffers[current];
+                var write = destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).AsTask();
+                pending = hash is null ? write : Task.WhenAll(write, hash.AppendAsync(buffer, read, cancellationToken));
                 total += read;
                 progress?.Invoke(total);
+                current ^= 1;
             }
+            await pending;
             await destination.FlushAsync(cancellationToken);
-            return new CopyResult(total, Convert.ToHexStringLower(md5.GetHashAndReset()), Convert.ToHexStringLower(sha256.GetHashAndReset()));
+            return total;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            try
+            {
+                await pending;
+            }
+            catch
+            {
+                // Reported by the loop already; the buffers must not go back to the pool while still in use.
+            }
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
     }
 
@@ -45,5 +106,17 @@ public static class HashingCopy
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
         return await CopyAsync(file, Stream.Null, null, cancellationToken);
+    }
+
+    /// <summary>Fills the buffer unless the stream ends, so hashing works on large blocks even when a network stream trickles.</summary>
+    private static async Task<int> ReadFullyAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        int read;
+        while (filled < BufferSize && (read = await source.ReadAsync(buffer.AsMemory(filled, BufferSize - filled), cancellationToken)) > 0)
+        {
+            filled += read;
+        }
+        return filled;
     }
 }

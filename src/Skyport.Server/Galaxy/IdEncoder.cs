@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace Skyport.Server.Galaxy;
@@ -8,11 +9,16 @@ namespace Skyport.Server.Galaxy;
 /// Blowfish ids. It is a four-round Feistel network over 64 bits whose round function is
 /// HMAC-SHA256 under the server's id secret: a pseudo-random permutation, so ids are stable,
 /// unique and reveal neither order nor count to someone without the secret.
+/// Listing a large history encodes thousands of ids per request, so encodings are cached (ids never
+/// change) and each thread keeps its own keyed HMAC instead of setting the key up for every round.
 /// </summary>
 public sealed class IdEncoder
 {
     private const int Rounds = 4;
+    private const int CacheLimit = 1_000_000;
     private readonly byte[] _key;
+    private readonly ConcurrentDictionary<long, string> _encoded = new();
+    private readonly ThreadLocal<HMACSHA256> _hmac;
 
     public IdEncoder(byte[] key)
     {
@@ -21,9 +27,25 @@ public sealed class IdEncoder
             throw new ArgumentException("The id secret must be at least 16 bytes.", nameof(key));
         }
         _key = key;
+        _hmac = new ThreadLocal<HMACSHA256>(() => new HMACSHA256(_key));
     }
 
     public string Encode(long id)
+    {
+        if (_encoded.TryGetValue(id, out var cached))
+        {
+            return cached;
+        }
+        var encoded = Permute(id);
+        if (_encoded.Count >= CacheLimit)
+        {
+            _encoded.Clear();
+        }
+        _encoded[id] = encoded;
+        return encoded;
+    }
+
+    private string Permute(long id)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(id);
         var value = (ulong)id;
@@ -70,7 +92,7 @@ public sealed class IdEncoder
         input[0] = (byte)round;
         BinaryPrimitives.WriteUInt32BigEndian(input[1..], half);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, input, mac);
+        _hmac.Value!.TryComputeHash(input, mac, out _);
         return BinaryPrimitives.ReadUInt32BigEndian(mac);
     }
 

@@ -11,7 +11,8 @@ public sealed class UploadJobHandler(
     UploadSessions sessions,
     UrlFetcher urls,
     DatasetImporter importer,
-    DatasetStorage storage) : IJobHandler
+    DatasetStorage storage,
+    UploadHashes hashes) : IJobHandler
 {
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -26,7 +27,7 @@ public sealed class UploadJobHandler(
             }
             var total = new FileInfo(path).Length;
             context.ReportProgress(0, total);
-            await importer.ImportAsync(datasetId, path, consumeSource: true, null, parameters.Import,
+            await importer.ImportAsync(datasetId, path, consumeSource: true, hashes.TryTake(sessionId, total), parameters.Import,
                 done => context.ReportProgress(Math.Min(done, total), total), cancellationToken);
             await sessions.RemoveAsync(sessionId, CancellationToken.None);
             context.ReportProgress(total, total);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Configuration;
 using Skyport.Server.Data;
+using Skyport.Server.Datasets;
 using Skyport.Server.Galaxy;
 using Skyport.Server.Users;
 
@@ -17,6 +18,7 @@ public sealed class UploadSessions(
     CurrentUser current,
     DataDirectory data,
     IOptions<UploadOptions> options,
+    UploadHashes hashes,
     TimeProvider clock)
 {
     private readonly List<string> _filledHere = [];
@@ -111,9 +113,17 @@ public sealed class UploadSessions(
                 throw new ConflictException($"Upload-Offset {offset} does not match the current offset {file.Length}.");
             }
             file.Seek(offset, SeekOrigin.Begin);
-            var limit = session.Length - offset;
-            await CopyBoundedAsync(body, file, limit, cancellationToken);
-            await file.FlushAsync(cancellationToken);
+            var hash = hashes.ForAppend(sessionId, offset);
+            try
+            {
+                await HashingCopy.CopyAsync(body, file, hash, session.Length - offset, null, cancellationToken);
+            }
+            catch
+            {
+                // The hash may now disagree with what reached the disk; the importer will hash the file instead.
+                hashes.Forget(sessionId);
+                throw;
+            }
             return file.Length;
         }
     }
@@ -126,7 +136,7 @@ public sealed class UploadSessions(
         long length;
         await using (var file = new FileStream(PathFor(session.Id), FileMode.Open, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
         {
-            await CopyBoundedAsync(content, file, options.Value.MaxUploadBytes, cancellationToken);
+            await HashingCopy.CopyAsync(content, file, null, options.Value.MaxUploadBytes, null, cancellationToken);
             length = file.Length;
         }
         await db.UploadSessions.Where(s => s.Id == session.Id)
@@ -170,23 +180,8 @@ public sealed class UploadSessions(
     public async Task RemoveAsync(string sessionId, CancellationToken cancellationToken)
     {
         await db.UploadSessions.Where(s => s.Id == sessionId).ExecuteDeleteAsync(cancellationToken);
+        hashes.Forget(sessionId);
         File.Delete(PathFor(sessionId));
-    }
-
-    private static async Task CopyBoundedAsync(Stream source, Stream destination, long limit, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[81920];
-        long written = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            if (written + read > limit)
-            {
-                throw new PayloadTooLargeException("The request body is longer than the declared upload length.");
-            }
-            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            written += read;
-        }
     }
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "...";

@@ -15,6 +15,7 @@ public static class UploadsExtensions
         builder.Services.AddSingleton<DatatypeSniffer>();
         builder.Services.AddScoped<DatasetImporter>();
         builder.Services.AddScoped<UploadSessions>();
+        builder.Services.AddSingleton<UploadHashes>();
         builder.Services.AddScoped<UploadItemFactory>();
         builder.Services.AddScoped<FetchRequestParser>();
         builder.Services.AddScoped<Upload1RequestParser>();
