@@ -22,7 +22,8 @@ public static class DataExtensions
     }
 
     public static void UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
-        options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrationsAssembly));
+        options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrationsAssembly))
+            .AddInterceptors(new SqliteConnectionSettings());
 
     public static string DefaultSqliteConnectionString(string dataDirectory) =>
         new SqliteConnectionStringBuilder
