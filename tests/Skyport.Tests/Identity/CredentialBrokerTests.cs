@@ -266,8 +266,8 @@ public sealed class CredentialBrokerTests(IdentityFixture fixture) : IClassFixtu
             Assert.DoesNotContain(keyId, fixture.Logs.All);
             Assert.DoesNotContain(keyId, database);
         }
-        Assert.DoesNotContain("eyJ", database);
-        Assert.DoesNotContain("eyJ", fixture.Logs.All);
+        SecretAssert.NoJwt(database, "the database");
+        SecretAssert.NoJwt(fixture.Logs.All, "the logs");
     }
 
     private async Task<(string Audience, string ServiceAccount)> NewGooglePoolAsync(string member)
