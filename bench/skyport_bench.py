@@ -32,18 +32,22 @@ def status_kb(pid: int, field: str) -> int:
 class Server:
     """A Skyport started through ./skyport serve (which builds it when sources changed)."""
 
-    def __init__(self, extra_args=()):
-        self.work = tempfile.mkdtemp(prefix="skyport-bench-")
+    def __init__(self, extra_args=(), parent_dir=None):
+        self.work = tempfile.mkdtemp(prefix="skyport-bench-", dir=parent_dir)
         self.data_dir = os.path.join(self.work, "data")
         self.url = f"http://127.0.0.1:{free_port()}"
         self.log_path = os.path.join(self.work, "server.log")
-        self._log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w", buffering=1)  # line-buffered: readable while running
         self.process = subprocess.Popen(
             [os.path.join(ROOT, "skyport"), "serve", "--urls", self.url, "--data-dir", self.data_dir, *extra_args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log, text=True)
-        self.api_key = self._read_key(timeout=600)
-        threading.Thread(target=self._drain, daemon=True).start()
-        self._wait_ready(timeout=60)
+        try:
+            self.api_key = self._read_key(timeout=600)
+            threading.Thread(target=self._drain, daemon=True).start()
+            self._wait_ready(timeout=60)
+        except BaseException:
+            self.stop()  # a server that failed to come up is not left running
+            raise
         self.session = requests.Session()
         self.session.headers["x-api-key"] = self.api_key
         self.session.trust_env = False
@@ -104,7 +108,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
 
     def cleanup(self):
         self.stop()
