@@ -72,6 +72,8 @@ const admin = await listen(
     ['POST', '/oidc/tokens', json(async (body) => ({ id_token: await oidc.mintIdToken(body) }))],
     ['POST', '/oidc/refresh-failures', json((body) => (oidc.failRefresh(body), { ok: true }))],
     ['POST', '/sts/roles', json((body) => ({ role: sts.registerRole(body) }))],
+    ['POST', '/sts/lifetime', json((body) => ({ lifetime: sts.setLifetime(body) }))],
+    ['DELETE', '/sts/lifetime', json(() => ({ lifetime: sts.setLifetime({ seconds: null }) }))],
     ['GET', '/sts/issued', json(() => ({ issued: sts.issued().map(({ secret_access_key, session_token, ...rest }) => rest) }))],
     ['POST', '/entra/apps', json((body) => ({ app: entra.registerApp(body) }))],
     ['POST', '/google/pools', json((body) => ({ pool: google.registerPool(body) }))],
@@ -84,9 +86,18 @@ const admin = await listen(
     ['POST', '/s3/faults/drop', json((body) => (s3.dropConnections(body), { ok: true }))],
     ['POST', '/s3/faults/refuse', json(async (body) => (await s3.refuseConnections(body), { ok: true }))],
     ['POST', '/s3/faults/errors', json((body) => (s3.failRequests(body), { ok: true }))],
+    ['POST', '/s3/faults/latency', json((body) => (s3.delayRequests(body), { ok: true }))],
+    ['GET', '/s3/requests', query((q) => ({ requests: s3.requests(q) }))],
+    ['DELETE', '/s3/requests', json(() => (s3.clearRequests(), { ok: true }))],
+    ['GET', '/s3/multipart-uploads', query(async (q) => ({ uploads: await s3.multipartUploads(q) }))],
     ['DELETE', '/s3/faults', json(async () => (await s3.clearFaults(), { ok: true }))],
   ]),
 );
+
+/** Admin GET handler: the query string's parameters in (first value of each), JSON out. */
+function query(handler) {
+  return json((_, req) => handler(Object.fromEntries(new URL(req.url, 'http://x').searchParams)));
+}
 
 /** Admin handler: JSON in, JSON out; a thrown Error is the caller's mistake (400). */
 function json(handler) {
@@ -95,7 +106,7 @@ function json(handler) {
     if (body === undefined || typeof body !== 'object' || body === null) return sendJson(res, 400, { error: 'body must be a JSON object' });
     let result;
     try {
-      result = await handler(body);
+      result = await handler(body, req);
     } catch (err) {
       return sendJson(res, 400, { error: String(err?.message ?? err) });
     }

@@ -119,6 +119,11 @@ internal sealed class JobRunner(
             }
             return;
         }
+        if (JobFailure.IsTransient(failure))
+        {
+            // The retry budget is spent: say so, or the last hiccup reads like the whole story.
+            message = Truncate($"Giving up after {job.Attempts} attempts; the last failed: {failure.Message}", 4000);
+        }
         if (failure is JobFailedException)
         {
             logger.LogWarning("Job {JobId} failed: {Message}", job.Id, message);

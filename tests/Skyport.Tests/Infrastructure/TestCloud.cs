@@ -311,6 +311,49 @@ public sealed class TestCloud : IAsyncDisposable
     public Task FailS3RequestsAsync(S3Failure failure, int requests, int after = 0, CancellationToken ct = default) =>
         PostAsync("/s3/faults/errors", new { status = (int)failure, requests, after }, ct);
 
+    /// <summary>
+    /// Matching requests wait <paramref name="delay"/> before the emulator serves them (credentials are checked on arrival):
+    /// the next <paramref name="requests"/> and/or those within <paramref name="duration"/> of the first delayed one, after
+    /// letting <paramref name="after"/> through; with neither limit, every request until <see cref="ClearS3FaultsAsync"/>.
+    /// </summary>
+    public Task DelayS3RequestsAsync(TimeSpan delay, int? requests = null, TimeSpan? duration = null, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/s3/faults/latency", new { ms = (int)delay.TotalMilliseconds, requests, seconds = duration?.TotalSeconds, after }, ct);
+
+    /// <summary>The requests the emulator has seen (of <paramref name="bucket"/>/<paramref name="key"/> when given), oldest first, with their outcome.</summary>
+    public async Task<IReadOnlyList<S3Request>> S3RequestsAsync(string? bucket = null, string? key = null, CancellationToken ct = default)
+    {
+        var query = string.Join('&', new[] { ("bucket", bucket), ("key", key) }.Where(p => p.Item2 is not null)
+            .Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+        var body = await _admin.GetFromJsonAsync<JsonElement>($"/s3/requests?{query}", ct);
+        return body.GetProperty("requests").Deserialize<List<S3Request>>(Json)!;
+    }
+
+    /// <summary>Forgets the requests seen so far (the log starts again empty).</summary>
+    public async Task ClearS3RequestsAsync(CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync("/s3/requests", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
+    /// <summary>Multipart uploads started and neither completed nor aborted (S3's ListMultipartUploads, which the emulator lacks).</summary>
+    public async Task<IReadOnlyList<S3MultipartUpload>> S3MultipartUploadsAsync(string? bucket = null, CancellationToken ct = default)
+    {
+        var body = await _admin.GetFromJsonAsync<JsonElement>(bucket is null ? "/s3/multipart-uploads" : $"/s3/multipart-uploads?bucket={Uri.EscapeDataString(bucket)}", ct);
+        return body.GetProperty("uploads").Deserialize<List<S3MultipartUpload>>(Json)!;
+    }
+
+    /// <summary>Test-only: AWS keys the STS double issues from now on expire <paramref name="lifetime"/> after issuance, whatever was asked (null: as asked).</summary>
+    public async Task SetAwsKeyLifetimeAsync(TimeSpan? lifetime, CancellationToken ct = default)
+    {
+        if (lifetime is { } value)
+        {
+            await PostAsync("/sts/lifetime", new { seconds = (int)value.TotalSeconds }, ct);
+            return;
+        }
+        using var response = await _admin.DeleteAsync("/sts/lifetime", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
     /// <summary>Ends every injected fault at once (and listens again if refusing).</summary>
     public async Task ClearS3FaultsAsync(CancellationToken ct = default)
     {
@@ -460,6 +503,19 @@ public sealed record GooglePool(string Audience, string Issuer, IReadOnlyList<st
 
 /// <param name="Etag">Quoted, as S3 sends it: <c>"md5-hex"</c>.</param>
 public sealed record S3StoredObject(string Etag, long Size);
+
+/// <summary>
+/// One request the S3 emulator saw. <paramref name="Operation"/>: S3's name (GetObject, HeadObject, PutObject, UploadPart,
+/// CreateMultipartUpload, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ...). <paramref name="Status"/> is null
+/// while unanswered or when the connection was dropped; <paramref name="Fault"/> says "dropped" or "error" when injected.
+/// </summary>
+public sealed record S3Request(string Operation, string Method, string? Bucket, string? Key, string? UploadId, int? PartNumber,
+    string? Range, string At, int? Status, string? Fault, int? DelayedMs)
+{
+    public bool Succeeded => Status is >= 200 and < 300;
+}
+
+public sealed record S3MultipartUpload(string Bucket, string? Key, string UploadId);
 
 /// <summary>Injected S3 error answers; the value is the HTTP status.</summary>
 public enum S3Failure

@@ -18,6 +18,7 @@ class StsError extends Error {
 export async function startAwsSts({ hub }) {
   const roles = new Map(); // role arn -> { role_arn, issuer, audience, subject, max_session_seconds }
   const issued = []; // credentials minted, newest last
+  let lifetimeSeconds = null; // test-only: every issued key expires this long after issuance, whatever was asked
 
   const assume = async (params) => {
     if (params.Action !== 'AssumeRoleWithWebIdentity' || params.Version !== '2011-06-15') {
@@ -59,7 +60,7 @@ export async function startAwsSts({ hub }) {
       throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
     }
 
-    const expiration = new Date(Math.floor(Date.now() / 1000 + duration) * 1000);
+    const expiration = new Date(Math.floor(Date.now() / 1000 + (lifetimeSeconds ?? duration)) * 1000);
     const credentials = {
       access_key_id: `ASIA${randomToken(16)}`,
       secret_access_key: randomBytes(30).toString('base64'),
@@ -134,6 +135,12 @@ export async function startAwsSts({ hub }) {
       return role;
     },
     issued: () => issued,
+    /** Test-only: keys issued from now on expire `seconds` after issuance (the S3 emulator then answers ExpiredToken); null restores DurationSeconds. */
+    setLifetime({ seconds }) {
+      if (seconds !== null && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 43200)) throw new Error('seconds must be an integer in 1..43200, or null');
+      lifetimeSeconds = seconds;
+      return { seconds: lifetimeSeconds };
+    },
   };
 }
 

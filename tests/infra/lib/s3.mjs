@@ -40,29 +40,44 @@ export async function startS3({ hub }) {
   });
 
   const denied = new Set();
-  // A fault applies to requests after the first `after` ones it sees, to `remaining` of them or until `until`.
+  // A fault applies to requests after the first `after` ones it sees, to `remaining` of them and/or for `seconds`
+  // counted from the first request it applies to.
   let drop = null;
   let failure = null;
+  let latency = null; // { ms, ...fault }: matching requests wait before they are served
   let refusal = null; // timer while the listener is closed
   const applies = (fault) => {
     if (!fault) return false;
     if (fault.until !== undefined && Date.now() >= fault.until) return false;
     if (fault.after > 0) return (fault.after--, false);
+    if (fault.seconds !== undefined && fault.until === undefined) fault.until = Date.now() + fault.seconds * 1000;
     if (fault.remaining === undefined) return true;
     if (fault.remaining <= 0) return false;
     fault.remaining--;
     return true;
   };
 
-  const front = (req, res) => {
+  // Every request the front sees, in arrival order, for tests that count what a client sent (e.g. which parts).
+  const requests = [];
+  const front = async (req, res) => {
+    const entry = describe(req);
+    requests.push(entry);
+    res.on('finish', () => (entry.status = res.statusCode));
     if (applies(drop)) {
       // No response at all: the client sees the connection reset, as in a network outage.
+      entry.fault = 'dropped';
       req.socket.destroy();
       return;
     }
-    if (applies(failure)) return sendError(req, res, new S3Error(...ERRORS[failure.status]));
+    if (applies(failure)) return ((entry.fault = 'error'), sendError(req, res, new S3Error(...ERRORS[failure.status])));
+    // Credentials are checked on arrival, as S3 does; a slow store then takes its time.
     const refused = authorize(req);
     if (refused) return sendError(req, res, refused);
+    if (applies(latency)) {
+      entry.delayed_ms = latency.ms;
+      await new Promise((resolve) => setTimeout(resolve, latency.ms));
+      if (req.destroyed || req.socket.destroyed) return;
+    }
     return emulator(req, res);
   };
 
@@ -155,6 +170,31 @@ export async function startS3({ hub }) {
       drop = fault({ requests, seconds, after });
     },
 
+    /** Delays matching requests by `ms` before they are served (after the credential check); without requests/seconds, until cleared. */
+    delayRequests({ ms, requests, seconds, after }) {
+      if (!(Number.isInteger(ms) && ms > 0 && ms <= 60000)) throw new Error('ms must be an integer in 1..60000');
+      latency = { ...fault({ requests, seconds, after, unlimited: true }), ms };
+    },
+
+    /** The requests seen so far (optionally of one bucket and key), oldest first. */
+    requests: ({ bucket, key } = {}) => requests.filter((r) => (bucket === undefined || r.bucket === bucket) && (key === undefined || r.key === key)),
+    clearRequests: () => void (requests.length = 0),
+
+    /** Multipart uploads started and neither completed nor aborted: [{bucket, key, upload_id}]. */
+    async multipartUploads({ bucket }) {
+      const buckets = bucket === undefined ? (await store.listBuckets()).map((b) => b.name) : [bucket];
+      const uploads = [];
+      for (const name of buckets) {
+        const dir = store.getResourcePath(name, undefined, 'uploads');
+        const ids = await readdir(dir).catch(() => []);
+        for (const id of ids) {
+          const key = await readFile(join(dir, id, 'key'), 'utf8').catch(() => null);
+          uploads.push({ bucket: name, key, upload_id: id });
+        }
+      }
+      return uploads;
+    },
+
     /** Answers matching requests with 503 SlowDown or 500 InternalError. */
     failRequests({ status, requests, after }) {
       if (!ERRORS[status]) throw new Error('status must be 503 (SlowDown) or 500 (InternalError)');
@@ -178,6 +218,7 @@ export async function startS3({ hub }) {
     async clearFaults() {
       drop = null;
       failure = null;
+      latency = null;
       await reopen();
     },
   };
@@ -230,15 +271,50 @@ function multipartUploadExtras(store) {
   };
 }
 
-function fault({ requests, seconds, after }) {
+function fault({ requests, seconds, after, unlimited = false }) {
   after ??= 0;
   requests ??= undefined;
   seconds ??= undefined;
-  if (requests === undefined && seconds === undefined) throw new Error('requests or seconds is required');
+  if (requests === undefined && seconds === undefined && !unlimited) throw new Error('requests or seconds is required');
   if (requests !== undefined && !(Number.isInteger(requests) && requests > 0)) throw new Error('requests must be a positive integer');
   if (seconds !== undefined && !(typeof seconds === 'number' && seconds > 0)) throw new Error('seconds must be positive');
   if (!(Number.isInteger(after) && after >= 0)) throw new Error('after must be a non-negative integer');
-  return { remaining: requests, until: seconds === undefined ? undefined : Date.now() + seconds * 1000, after };
+  return { remaining: requests, seconds, after };
+}
+
+// What a request is in S3's terms, for the request log: operation, bucket, key, upload id, part number, range.
+function describe(req) {
+  const url = new URL(req.url, 'http://x');
+  const [bucketPart, ...keyParts] = url.pathname.slice(1).split('/');
+  const decode = (s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const bucket = bucketPart ? decode(bucketPart) : null;
+  const key = keyParts.length > 0 && keyParts.join('/') !== '' ? decode(keyParts.join('/')) : null;
+  const q = url.searchParams;
+  const uploadId = q.get('uploadId');
+  const partNumber = q.has('partNumber') ? Number(q.get('partNumber')) : null;
+  const m = req.method;
+  const operation = !key
+    ? `${m}Bucket`
+    : m === 'PUT' && uploadId && partNumber !== null
+      ? req.headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart'
+      : m === 'POST' && q.has('uploads') ? 'CreateMultipartUpload'
+        : m === 'POST' && uploadId ? 'CompleteMultipartUpload'
+          : m === 'DELETE' && uploadId ? 'AbortMultipartUpload'
+            : m === 'GET' && uploadId ? 'ListParts'
+              : m === 'GET' ? 'GetObject'
+                : m === 'HEAD' ? 'HeadObject'
+                  : m === 'PUT' ? req.headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject'
+                    : m === 'DELETE' ? 'DeleteObject' : m;
+  return {
+    operation, method: m, bucket, key, upload_id: uploadId, part_number: partNumber, range: req.headers.range ?? null,
+    at: new Date().toISOString(), status: null, fault: null,
+  };
 }
 
 // The bucket of a path-style request path or an x-amz-copy-source value.

@@ -24,10 +24,13 @@ public sealed class AwsCredentialSource(IOptions<CloudOptions> options, Issuance
     {
         var aws = (AwsCloudCredentials)credentials;
         await aws.Credentials.GetCredentialsAsync();
-        return ((WebIdentityCredentials)aws.Credentials).Expiration?.ToUniversalTime();
+        return ((WebIdentityCredentials)aws.Credentials).GrantedExpiration;
     }
 
-    /// <summary>Temporary keys from STS, renewed by the SDK shortly before they expire.</summary>
+    /// <summary>
+    /// Temporary keys from STS, renewed by the SDK in the background when a sixth of their granted lifetime remains
+    /// (<c>PreemptExpiryTime</c>), and at the latest when they are within <c>ExpirationBuffer</c> of expiring.
+    /// </summary>
     private sealed class WebIdentityCredentials : RefreshingAWSCredentials
     {
         private readonly AuthzConfig _config;
@@ -37,6 +40,7 @@ public sealed class AwsCredentialSource(IOptions<CloudOptions> options, Issuance
         private readonly Func<CancellationToken, Task<string>> _idToken;
         private readonly IssuanceRecorder _recorder;
         private readonly int _ttl;
+        private static readonly TimeSpan DefaultExpirationBuffer = TimeSpan.FromMinutes(1);
 
         public WebIdentityCredentials(AuthzConfig config, string region, string? stsEndpoint, CredentialContext context,
             Func<CancellationToken, Task<string>> idToken, IssuanceRecorder recorder)
@@ -50,6 +54,9 @@ public sealed class AwsCredentialSource(IOptions<CloudOptions> options, Issuance
             _ttl = config.Int("token_ttl") ?? 3600;
             PreemptExpiryTime = TimeSpan.FromSeconds(_ttl / 6.0);
         }
+
+        /// <summary>When the current keys really expire (the SDK's <c>Expiration</c> is earlier by its buffer).</summary>
+        public DateTime? GrantedExpiration { get; private set; }
 
         protected override CredentialsRefreshState GenerateNewCredentials() =>
             GenerateNewCredentialsAsync().GetAwaiter().GetResult();
@@ -81,7 +88,13 @@ public sealed class AwsCredentialSource(IOptions<CloudOptions> options, Issuance
                 var expiration = response.Credentials.Expiration?.ToUniversalTime() ?? DateTime.UtcNow.AddSeconds(_ttl);
                 // Renew when a sixth of the lifetime STS actually granted remains (it may grant less than asked),
                 // so long transfers never sign with a key about to expire.
-                PreemptExpiryTime = (expiration - DateTime.UtcNow) / 6;
+                var granted = expiration - DateTime.UtcNow;
+                PreemptExpiryTime = granted / 6;
+                // The SDK treats keys as expired a fixed minute early. Keys granted for less than that (S3-compatible STS
+                // services may grant a few minutes or less) then counted as expired on arrival: every signing fetched new
+                // ones, and one request carried the access key of one issuance and the session token of another.
+                ExpirationBuffer = granted / 12 < DefaultExpirationBuffer ? granted / 12 : DefaultExpirationBuffer;
+                GrantedExpiration = expiration;
                 await _recorder.RecordAsync(_context, "aws", expiration, null);
                 return new CredentialsRefreshState(
                     new ImmutableCredentials(response.Credentials.AccessKeyId, response.Credentials.SecretAccessKey, response.Credentials.SessionToken),

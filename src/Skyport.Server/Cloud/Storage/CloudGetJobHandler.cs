@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Skyport.Server.Configuration;
 using Skyport.Server.Datasets;
 using Skyport.Server.Jobs;
@@ -7,9 +8,12 @@ namespace Skyport.Server.Cloud.Storage;
 /// <summary>
 /// One object into one dataset: download (parallel, resumable, verified) into <c>DATA/tmp/job-N.download</c>,
 /// then import it like an upload (sniffing, text conversion, hashing, atomic move). The partial download is
-/// kept across retries so a restarted job resumes; it is removed on cancel or final failure.
+/// kept across retries so a restarted job resumes (whichever step failed: during an outage the retry often fails
+/// already at opening the store or at HEAD); it is removed on cancel, on a permanent failure, and when the last
+/// attempt fails.
 /// </summary>
-public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloader downloader, DatasetImporter importer, DataDirectory data) : IJobHandler
+public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloader downloader, DatasetImporter importer, DataDirectory data,
+    IOptions<JobsOptions> jobs) : IJobHandler
 {
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -22,17 +26,13 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
             using var storage = await CloudTransfers.JobStepAsync(() => transfers.OpenForJobAsync(parameters.AuthzId, context.Job, cancellationToken));
             var source = await CloudTransfers.JobStepAsync(() => storage.HeadAsync(parameters.Bucket, parameters.Key, cancellationToken))
                 ?? throw new JobFailedException($"The object `{parameters.Key}` no longer exists in bucket `{parameters.Bucket}`.");
-            CopyResult hashes;
-            try
-            {
-                hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, source, temp, context, cancellationToken));
-            }
-            catch (TransientJobException)
-            {
-                keepPartial = true;
-                throw;
-            }
+            var hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, source, temp, context, cancellationToken));
             await importer.ImportAsync(datasetId, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
+        }
+        catch (Exception e) when (JobFailure.IsTransient(e) && context.Job.Attempts < jobs.Value.MaxAttempts)
+        {
+            keepPartial = true;
+            throw;
         }
         finally
         {

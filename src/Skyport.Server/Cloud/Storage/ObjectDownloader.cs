@@ -42,7 +42,16 @@ public sealed class ObjectDownloader(IOptions<TransferOptions> options)
                     var length = Math.Min(partSize, source.Size - offset);
                     await using (var body = await storage.OpenReadAsync(bucket, source.Key, offset, length, ct))
                     {
-                        var written = await CopyAtAsync(body, handle, offset, length, ct);
+                        long written;
+                        try
+                        {
+                            written = await CopyAtAsync(body, handle, offset, length, ct);
+                        }
+                        catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+                        {
+                            // The body broke off mid-part (the headers had come): the store's fault, worth a retry.
+                            throw new StorageException($"The connection to the store broke while reading part {part + 1} of {source.Key}: {e.Message}", StorageFailure.Transient, e);
+                        }
                         if (written != length)
                         {
                             throw new StorageException($"The store sent {written} of {length} bytes of part {part + 1} of {source.Key}.", StorageFailure.Transient);
