@@ -10,7 +10,7 @@ namespace Skyport.Server.Jobs;
 /// Progress is only recorded here (any thread may call it); the runner writes it to the job row about
 /// once a second from its own loop, so handlers never share a database context with that writer.
 /// </summary>
-public sealed class JobContext(Job job, IServiceScopeFactory scopes, string workerId)
+public sealed class JobContext(Job job, IServiceScopeFactory scopes, string workerId, CancellationToken stopping = default)
 {
     private readonly SemaphoreSlim _checkpointWrites = new(1, 1);
     private long _bytesDone = job.BytesDone;
@@ -18,6 +18,12 @@ public sealed class JobContext(Job job, IServiceScopeFactory scopes, string work
     private long _version;
 
     public Job Job { get; } = job;
+
+    /// <summary>
+    /// True when the job is being stopped because this process shuts down (it will be started again and should
+    /// keep what it can resume from), as opposed to a user's cancel (which must leave nothing behind).
+    /// </summary>
+    public bool ShuttingDown => stopping.IsCancellationRequested;
 
     public T Parameters<T>() =>
         JsonSerializer.Deserialize<T>(Job.Parameters, GalaxyJson.Options)

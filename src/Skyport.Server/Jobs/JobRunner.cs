@@ -31,7 +31,7 @@ internal sealed class JobRunner(
         {
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
             job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
-            var context = new JobContext(job, scopes, workerId);
+            var context = new JobContext(job, scopes, workerId, stopping);
             var heartbeat = HeartbeatAsync(context, workerId, jobCancellation, heartbeatStop.Token);
             logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
             try

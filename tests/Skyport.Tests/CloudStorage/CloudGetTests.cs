@@ -68,6 +68,7 @@ public sealed class CloudGetTests(S3Fixture fixture) : IClassFixture<S3Fixture>
         var keys = Enumerable.Range(0, 100).Select(i => $"small/{i:D3}.txt").ToArray();
         await Parallel.ForEachAsync(keys, async (key, _) => await fixture.PutAsync(bucket, key, Encoding.UTF8.GetBytes($"content of {key}\n")));
         var history = await User.CreateHistoryAsync();
+        var issuedBefore = (await User.GetFromJsonAsync<JsonElement>($"/api/cloud/credentials/issuances?authz_id={fixture.AuthzId}&limit=1000")).GetArrayLength();
 
         var queued = await GetAsync(new { history_id = history, authz_id = fixture.AuthzId, bucket, objects = keys });
 
@@ -77,6 +78,9 @@ public sealed class CloudGetTests(S3Fixture fixture) : IClassFixture<S3Fixture>
             Assert.Equal("ok", dataset.GetProperty("state").GetString());
             Assert.Equal($"content of {dataset.GetProperty("name").GetString()}\n", Encoding.UTF8.GetString(await DisplayAsync(item.GetProperty("id").GetString()!)));
         }
+        // One authorization's credentials serve all its jobs: a hundred objects do not mean a hundred STS exchanges.
+        var issuedAfter = (await User.GetFromJsonAsync<JsonElement>($"/api/cloud/credentials/issuances?authz_id={fixture.AuthzId}&limit=1000")).GetArrayLength();
+        Assert.InRange(issuedAfter - issuedBefore, 0, 1);
     }
 
     [Fact]

@@ -242,8 +242,9 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
         var (server, session) = await StartAsync();
         var bucket = await fixture.NewBucketAsync();
         var content = RandomNumberGenerator.GetBytes(30 * MiB);
-        var datasetId = await DatasetAsync(session, bucket, "source.bin", content);
+        // Before the first issuance: credentials are shared per authorization from then on.
         await Cloud.SetAwsKeyLifetimeAsync(TimeSpan.FromSeconds(6));
+        var datasetId = await DatasetAsync(session, bucket, "source.bin", content);
         await Cloud.DelayS3RequestsAsync(TimeSpan.FromMilliseconds(1500));
 
         var jobId = await session.SendAsync(datasetId, bucket, "copies/source.bin");
@@ -260,7 +261,9 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
         var purpose = $"job {server.Services.GetRequiredService<IdEncoder>().Decode(new EncodedId(jobId))}";
         var issuances = (await session.Http.GetFromJsonAsync<JsonElement>("/api/cloud/credentials/issuances")).EnumerateArray()
             .Where(i => i.GetProperty("purpose").GetString() == purpose).ToList();
-        Assert.True(issuances.Count(i => i.GetProperty("succeeded").GetBoolean()) > 1,
+        // Credentials are shared per authorization and first issued for the request that queued the job, so
+        // every issuance attributed to the job is a renewal made while it ran.
+        Assert.True(issuances.Count(i => i.GetProperty("succeeded").GetBoolean()) >= 1,
             $"Expected the keys of {purpose} to be renewed at least once: {string.Join(", ", issuances)}");
         Assert.DoesNotContain(issuances, i => !i.GetProperty("succeeded").GetBoolean());
         Assert.DoesNotContain(await Cloud.S3RequestsAsync(), r => r.Status == 400 && r.Operation is "GetObject" or "UploadPart");

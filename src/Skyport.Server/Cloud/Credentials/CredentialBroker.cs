@@ -8,8 +8,9 @@ namespace Skyport.Server.Cloud.Credentials;
 
 /// <summary>
 /// The one service that turns (user, authorization) into provider credentials. Credentials are cached per
-/// authorization (and its last update) and purpose, and renew themselves before they expire by asking the
-/// login for a fresh id token, so long transfers never run on an expired key.
+/// authorization (and its last update), shared by every job using it, and renew themselves before they expire
+/// by asking the login for a fresh id token, so long transfers never run on an expired key. Each issuance is
+/// recorded with the <see cref="CredentialPurpose"/> of the work that needed it.
 /// </summary>
 public sealed class CredentialBroker(
     IEnumerable<ICloudCredentialSource> sources,
@@ -25,7 +26,7 @@ public sealed class CredentialBroker(
         var source = _sources.TryGetValue(authz.Provider, out var s)
             ? s
             : throw new RequestParameterInvalidException($"Unknown cloud provider '{authz.Provider}'.");
-        var key = (authz.Id, authz.LastUpdate, purpose);
+        var key = (authz.Id, authz.LastUpdate);
         return cache.GetOrCreate(key, entry =>
         {
             entry.SlidingExpiration = TimeSpan.FromMinutes(options.Value.CredentialCacheMinutes);

@@ -18,6 +18,7 @@ public sealed class CredentialsService(
     public async Task<AuthzTestResult> TestAsync(EncodedId id, CancellationToken cancellationToken)
     {
         var authz = await authorizations.FindOwnedAsync(ids.Decode(id, "authz id"), tracked: false, cancellationToken);
+        using var purpose = CredentialPurpose.Use("authorization test");
         var credentials = broker.Get(authz, authorizations.ReadConfig(authz), "authorization test");
         try
         {

@@ -16,12 +16,13 @@ public sealed class IssuanceRecorder(IServiceScopeFactory scopes, TimeProvider c
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
             var now = clock.GetUtcNow().UtcDateTime;
+            var purpose = CredentialPurpose.Current ?? context.Purpose;
             db.CredentialIssuances.Add(new CredentialIssuance
             {
                 UserId = context.UserId,
                 AuthzId = context.AuthzId,
                 Provider = provider,
-                Purpose = context.Purpose.Length <= 255 ? context.Purpose : context.Purpose[..255],
+                Purpose = purpose.Length <= 255 ? purpose : purpose[..255],
                 IssuedAt = now,
                 ExpiresAt = expiresAt,
                 Succeeded = error is null,
@@ -30,7 +31,7 @@ public sealed class IssuanceRecorder(IServiceScopeFactory scopes, TimeProvider c
             await db.SaveChangesAsync();
             await db.CloudAuthzs.Where(a => a.Id == context.AuthzId).ExecuteUpdateAsync(s => s.SetProperty(a => a.LastActivity, now));
             logger.LogInformation("Issued {Provider} credentials for authorization {AuthzId} ({Purpose}), expiring {ExpiresAt}{Outcome}",
-                provider, context.AuthzId, context.Purpose, expiresAt, error is null ? "" : ": failed");
+                provider, context.AuthzId, purpose, expiresAt, error is null ? "" : ": failed");
         }
         catch (Exception e)
         {

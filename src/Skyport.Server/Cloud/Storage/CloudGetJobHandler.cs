@@ -10,7 +10,7 @@ namespace Skyport.Server.Cloud.Storage;
 /// then import it like an upload (sniffing, text conversion, hashing, atomic move). The partial download is
 /// kept across retries so a restarted job resumes (whichever step failed: during an outage the retry often fails
 /// already at opening the store or at HEAD); it is removed on cancel, on a permanent failure, and when the last
-/// attempt fails.
+/// attempt fails. A shutdown keeps it too: the job is given back and resumes on the next start.
 /// </summary>
 public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloader downloader, DatasetImporter importer, DataDirectory data,
     IOptions<JobsOptions> jobs) : IJobHandler
@@ -29,7 +29,8 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
             var hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, source, temp, context, cancellationToken));
             await importer.ImportAsync(datasetId, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
         }
-        catch (Exception e) when (JobFailure.IsTransient(e) && context.Job.Attempts < jobs.Value.MaxAttempts)
+        catch (Exception e) when ((JobFailure.IsTransient(e) && context.Job.Attempts < jobs.Value.MaxAttempts)
+                                  || (e is OperationCanceledException && context.ShuttingDown))
         {
             keepPartial = true;
             throw;

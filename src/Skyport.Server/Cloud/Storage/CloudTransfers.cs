@@ -8,7 +8,7 @@ namespace Skyport.Server.Cloud.Storage;
 public sealed class CloudTransfers(CloudAuthzService authorizations, CredentialBroker broker, ObjectStorageFactory stores)
 {
     public IObjectStorage Open(CloudAuthz authz, string purpose) =>
-        stores.Open(broker.Get(authz, authorizations.ReadConfig(authz), purpose));
+        stores.Open(broker.Get(authz, authorizations.ReadConfig(authz), purpose), purpose);
 
     /// <summary>The store of a job's authorization (which must still exist and belong to the job's user).</summary>
     public async Task<IObjectStorage> OpenForJobAsync(long authzId, Job job, CancellationToken cancellationToken)

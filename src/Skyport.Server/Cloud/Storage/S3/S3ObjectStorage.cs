@@ -246,7 +246,10 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
         };
     }
 
-    public void Dispose() => s3.Dispose();
+    /// <summary>The client is shared by every store opened with the same credentials; it is not this store's to dispose.</summary>
+    public void Dispose()
+    {
+    }
 
     private sealed record MultipartCheckpoint(string UploadId, long PartSize, string Sha256, Dictionary<int, MultipartPart> Parts);
 
