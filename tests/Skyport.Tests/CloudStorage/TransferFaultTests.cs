@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -304,5 +305,36 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
         await Poll.UntilAsync(() => Task.FromResult(Directory.GetFiles(TempDir(server)).Length == 0), Slow, "the partial download to be removed");
         Assert.Equal("deleted", (await session.JobAsync(jobId)).GetProperty("state").GetString());
         Assert.NotEqual("ok", (await session.DatasetAsync(datasetId)).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Get_InterruptedByGracefulShutdown_KeepsItsPartialDownload_AndResumesAfterRestart()
+    {
+        var (first, session) = await StartAsync(new() { ["Skyport:Transfers:PartConcurrency"] = "1" });
+        var bucket = await fixture.NewBucketAsync();
+        var content = RandomNumberGenerator.GetBytes(30 * MiB);
+        await fixture.PutAsync(bucket, "big.bin", content);
+        await Cloud.ClearS3RequestsAsync();
+        await Cloud.DelayS3RequestsAsync(TimeSpan.FromMilliseconds(700));
+        var (datasetId, jobId) = await session.GetAsync(bucket, "big.bin");
+        await fixture.WaitForSucceededAsync(bucket, "big.bin", "GetObject", 2);
+
+        await first.StopAsync();
+
+        Assert.NotEmpty(Directory.GetFiles(TempDir(first), "*.download"));
+        await Cloud.ClearS3FaultsAsync();
+        var restarted = await SkyportServer.StartAsync(fixture.ServerSettings(new Dictionary<string, string> { ["Skyport:Transfers:PartConcurrency"] = "1" }), first.DataDir);
+        // The same user signs in again; the job keeps using the authorization it was queued with.
+        var login = new Identity.SkyportLogin(restarted);
+        Assert.Equal(HttpStatusCode.Redirect, (await login.LoginAsync()).StatusCode);
+        var resumed = new TransferSession(login.Http, session.AuthzId);
+        _servers.Add((restarted, resumed));
+        var job = await FinishedAsync(resumed, jobId);
+        Assert.True(job.GetProperty("state").GetString() == "ok", job.ToString());
+        Assert.Equal(content, await resumed.ContentAsync(datasetId));
+        // A shutdown is not the job's fault: it did not spend an attempt, and no finished range was fetched twice.
+        Assert.Equal(1, job.GetProperty("attempts").GetInt32());
+        var ranges = (await Cloud.S3RequestsAsync(bucket, "big.bin")).Where(r => r.Operation == "GetObject").ToList();
+        AssertNoFinishedPartRepeated(ranges, r => r.Range ?? "whole", 6);
     }
 }
