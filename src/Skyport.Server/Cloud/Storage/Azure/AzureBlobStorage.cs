@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Storage;
@@ -128,25 +126,14 @@ public sealed class AzureBlobStorage(BlobServiceClient service, TransferOptions 
             new ParallelOptions { MaxDegreeOfParallelism = options.PartConcurrency, CancellationToken = cancellationToken },
             async (index, ct) =>
             {
-                var length = (int)Math.Min(partSize, request.Size - index * partSize);
-                var buffer = ArrayPool<byte>.Shared.Rent(length);
-                try
+                var length = Math.Min(partSize, request.Size - index * partSize);
+                await using (var body = new FileSegmentStream(request.SourcePath, index * partSize, length))
                 {
-                    await using (var file = OpenSource(request.SourcePath))
-                    {
-                        file.Position = index * partSize;
-                        await file.ReadExactlyAsync(buffer.AsMemory(0, length), ct);
-                    }
-                    var md5 = MD5.HashData(buffer.AsSpan(0, length));
-                    using var body = new MemoryStream(buffer, 0, length, writable: false);
+                    var md5 = await body.Md5Async(ct);
                     await Call($"{request.Bucket}/{request.Key} block {index + 1}", () => blob.StageBlockAsync(ids[index], body, new BlockBlobStageBlockOptions
                     {
                         TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = md5 },
                     }, ct));
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
                 }
                 progress(Interlocked.Add(ref sent, length));
             });

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
@@ -138,16 +137,9 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
             async (number, ct) =>
             {
                 var length = PartLength(number, partSize, request.Size);
-                var buffer = ArrayPool<byte>.Shared.Rent((int)length);
-                try
+                await using (var body = new FileSegmentStream(request.SourcePath, (number - 1) * partSize, length))
                 {
-                    await using (var file = OpenSource(request.SourcePath))
-                    {
-                        file.Position = (number - 1) * partSize;
-                        await file.ReadExactlyAsync(buffer.AsMemory(0, (int)length), ct);
-                    }
-                    var md5 = MD5.HashData(buffer.AsSpan(0, (int)length));
-                    using var body = new MemoryStream(buffer, 0, (int)length, writable: false);
+                    var md5 = await body.Md5Async(ct);
                     var part = await Call($"{request.Bucket}/{request.Key} part {number}", () => s3.UploadPartAsync(new UploadPartRequest
                     {
                         BucketName = request.Bucket,
@@ -160,10 +152,6 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
                         UseChunkEncoding = false,
                     }, ct));
                     done[number] = new MultipartPart(part.ETag, Convert.ToHexStringLower(md5));
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
                 }
                 await saving.WaitAsync(ct);
                 try
