@@ -13,14 +13,17 @@ fail() { echo "tests/infra/install.sh: $1" >&2; cat "$log" >&2; exit 1; }
 command -v node >/dev/null || fail "node is not installed (Node 20 or later is needed)"
 command -v openssl >/dev/null || fail "openssl is not installed"
 
-# Reinstall only when the lock changed since the last install (its hash is stamped into node_modules).
+# Reinstall only when the lock changed since the last install (its hash is stamped into node_modules): firebase-tools
+# is large, so an unchanged install is skipped. Optional dependencies are omitted: the only one that matters is re2
+# (firebase-tools -> superstatic, for the hosting emulator), whose prebuilt binary cannot be downloaded here, so npm
+# would compile it from source for minutes on every install.
 stamp="node_modules/.skyport-install-stamp"
 want="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   if [[ -f package-lock.json ]]; then
-    npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1 || fail "npm ci failed"
+    npm ci --omit=optional --no-audit --no-fund --loglevel=error >"$log" 2>&1 || fail "npm ci failed"
   else
-    npm install --no-audit --no-fund --loglevel=error >"$log" 2>&1 || fail "npm install failed"
+    npm install --omit=optional --no-audit --no-fund --loglevel=error >"$log" 2>&1 || fail "npm install failed"
     want="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
   fi
   echo "$want" >"$stamp"

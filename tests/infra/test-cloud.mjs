@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Skyport's local test cloud: one Node process holding the OIDC provider, the cloud token-service doubles and
-// the S3 emulator, each on its own ephemeral port on 127.0.0.1, plus an admin API.
+// the S3, Azure Blob (Azurite) and GCS (firebase-tools) emulators, each on its own ephemeral port on 127.0.0.1, plus an admin API.
 // Prints one JSON line with the URLs once everything listens, then runs until it is killed, its stdin closes
 // (run with --detach to ignore stdin) or its parent process dies.
 import { spawn } from 'node:child_process';
@@ -15,6 +15,8 @@ import { startAwsSts } from './lib/aws-sts.mjs';
 import { startEntra } from './lib/entra.mjs';
 import { startGoogle } from './lib/google.mjs';
 import { startS3 } from './lib/s3.mjs';
+import { startAzureBlob } from './lib/azure-blob.mjs';
+import { startGcs } from './lib/gcs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const certDir = process.env.TEST_CLOUD_CERT_DIR ?? join(here, '.certs');
@@ -50,19 +52,21 @@ function loadTls() {
   if (!existsSync(cert) || !existsSync(key)) {
     throw new Error(`TLS certificate missing in ${certDir}: run tests/infra/install.sh (./test.sh does)`);
   }
-  return { cert: readFileSync(cert), key: readFileSync(key) };
+  return { files: { cert, key }, tls: { cert: readFileSync(cert), key: readFileSync(key) } };
 }
 
 // Events between the parts of this process, e.g. 'aws:credentials-issued' (STS keys for the S3 emulator) and
 // 'google:access-token-issued'. Storage emulators added to this process subscribe here.
 const hub = new EventEmitter();
 
-const tls = loadTls();
+const { tls, files: tlsFiles } = loadTls();
 const oidc = await startOidc();
 const sts = await startAwsSts({ hub });
 const entra = await startEntra({ tls });
 const google = await startGoogle({ hub });
 const s3 = await startS3({ hub });
+const azure = await startAzureBlob({ tls, tlsFiles, entra });
+const gcs = await startGcs({ hub });
 
 const admin = await listen(
   router([
@@ -76,6 +80,7 @@ const admin = await listen(
     ['DELETE', '/sts/lifetime', json(() => ({ lifetime: sts.setLifetime({ seconds: null }) }))],
     ['GET', '/sts/issued', json(() => ({ issued: sts.issued().map(({ secret_access_key, session_token, ...rest }) => rest) }))],
     ['POST', '/entra/apps', json((body) => ({ app: entra.registerApp(body) }))],
+    ['POST', '/entra/tokens', json(async (body) => ({ access_token: await entra.mintAccessToken(body) }))],
     ['POST', '/google/pools', json((body) => ({ pool: google.registerPool(body) }))],
     ['POST', '/google/service-accounts', json((body) => ({ service_account: google.registerServiceAccount(body) }))],
     ['POST', '/s3/buckets', json(async (body) => ({ bucket: await s3.createBucket(body) }))],
@@ -91,6 +96,21 @@ const admin = await listen(
     ['DELETE', '/s3/requests', json(() => (s3.clearRequests(), { ok: true }))],
     ['GET', '/s3/multipart-uploads', query(async (q) => ({ uploads: await s3.multipartUploads(q) }))],
     ['DELETE', '/s3/faults', json(async () => (await s3.clearFaults(), { ok: true }))],
+    ['POST', '/azure/containers', json(async (body) => ({ container: await azure.createContainer(body) }))],
+    ['POST', '/azure/blobs', json((body) => azure.putBlob(body))],
+    ['POST', '/azure/blobs/corrupt', json((body) => azure.corruptBlob(body))],
+    ['DELETE', /^\/azure\/blobs\/(?<container>[^/]+)\/(?<name>.+)$/, (req, res, { container, name }) =>
+      json(async () => (await azure.deleteBlob({ container: decodeURIComponent(container), name: decodeURIComponent(name) }), { ok: true }))(req, res)],
+    ['POST', '/azure/faults/drop', json((body) => (azure.dropConnections(body), { ok: true }))],
+    ['POST', '/azure/faults/refuse', json(async (body) => (await azure.refuseConnections(body), { ok: true }))],
+    ['POST', '/azure/faults/errors', json((body) => (azure.failRequests(body), { ok: true }))],
+    ['DELETE', '/azure/faults', json(async () => (await azure.clearFaults(), { ok: true }))],
+    ['POST', '/gcs/objects', json((body) => gcs.putObject(body))],
+    ['POST', '/gcs/objects/corrupt', json((body) => gcs.corruptObject(body))],
+    ['POST', '/gcs/faults/drop', json((body) => (gcs.dropConnections(body), { ok: true }))],
+    ['POST', '/gcs/faults/refuse', json(async (body) => (await gcs.refuseConnections(body), { ok: true }))],
+    ['POST', '/gcs/faults/errors', json((body) => (gcs.failRequests(body), { ok: true }))],
+    ['DELETE', '/gcs/faults', json(async () => (await gcs.clearFaults(), { ok: true }))],
   ]),
 );
 
@@ -114,7 +134,7 @@ function json(handler) {
   };
 }
 
-const servers = [oidc.server, sts.server, entra.server, ...google.servers, s3.server, admin.server];
+const servers = [oidc.server, sts.server, entra.server, ...google.servers, s3.server, azure.server, gcs.server, admin.server];
 
 let stopping = false;
 function shutdown(code = 0) {
@@ -130,6 +150,8 @@ function shutdown(code = 0) {
     }
   }
   s3.removeStore();
+  azure.removeStore();
+  gcs.removeStore();
   process.exit(code);
 }
 
@@ -155,6 +177,8 @@ process.stdout.write(
     google_sts: google.stsUrl,
     google_iam: google.iamUrl,
     s3: s3.url,
+    azure_blob: azure.url,
+    gcs: gcs.url,
     admin: admin.url,
   })}\n`,
 );

@@ -10,7 +10,7 @@ namespace Skyport.Tests.Infrastructure;
 
 /// <summary>
 /// The local test cloud (<c>tests/infra/test-cloud.mjs</c>): an OIDC provider, doubles of AWS STS, the Entra ID
-/// token endpoint and Google STS/IAM, and an S3 emulator, in one Node process on loopback ports. Tests steer it through its admin API.
+/// token endpoint and Google STS/IAM, and S3, Azure Blob (Azurite) and GCS (firebase-tools) emulators, in one Node process on loopback ports. Tests steer it through its admin API.
 /// It needs <c>tests/infra/install.sh</c> to have run and <c>SSL_CERT_FILE</c> to point at its CA bundle; ./test.sh
 /// does both, and without them starting fails rather than skips.
 /// </summary>
@@ -41,6 +41,8 @@ public sealed class TestCloud : IAsyncDisposable
         GoogleSts = new Uri(endpoints.GoogleSts);
         GoogleIam = new Uri(endpoints.GoogleIam);
         S3 = new Uri(endpoints.S3);
+        AzureBlob = new Uri(endpoints.AzureBlob);
+        Gcs = new Uri(endpoints.Gcs);
         Admin = new Uri(endpoints.Admin);
         _admin = new HttpClient { BaseAddress = Admin, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -54,6 +56,10 @@ public sealed class TestCloud : IAsyncDisposable
     public Uri GoogleIam { get; }
     /// <summary>The S3 emulator (path-style, SigV4 with keys the STS double issued).</summary>
     public Uri S3 { get; }
+    /// <summary>Azurite's blob service account URL, <c>https://127.0.0.1:P/devstoreaccount1</c> (bearer tokens signed by the Entra double).</summary>
+    public Uri AzureBlob { get; }
+    /// <summary>The GCS emulator's root, <c>http://127.0.0.1:P</c> (bearer tokens the Google STS or IAM double issued).</summary>
+    public Uri Gcs { get; }
     public Uri Admin { get; }
 
     /// <summary>The iss of the provider's tokens: its URL without a trailing slash.</summary>
@@ -128,6 +134,8 @@ public sealed class TestCloud : IAsyncDisposable
     {
         if (!Directory.Exists(Path.Combine(InfraDir, "node_modules", "oauth2-mock-server"))
             || !Directory.Exists(Path.Combine(InfraDir, "node_modules", "@20minutes", "s3rver"))
+            || !Directory.Exists(Path.Combine(InfraDir, "node_modules", "azurite"))
+            || !Directory.Exists(Path.Combine(InfraDir, "node_modules", "firebase-tools"))
             || !File.Exists(CaBundlePath))
         {
             throw new InvalidOperationException(
@@ -262,6 +270,14 @@ public sealed class TestCloud : IAsyncDisposable
 
     public Task RegisterEntraAppAsync(EntraApp app, CancellationToken ct = default) => PostAsync("/entra/apps", app, ct);
 
+    /// <summary>An access token signed by the Entra double without a token request; a negative <paramref name="expiresIn"/> gives one that has expired.</summary>
+    public async Task<string> MintEntraAccessTokenAsync(string tenantId, string clientId, string resource = "https://storage.azure.com",
+        int expiresIn = 3599, CancellationToken ct = default)
+    {
+        var body = await PostAsync("/entra/tokens", new { tenant_id = tenantId, client_id = clientId, resource, expires_in = expiresIn }, ct);
+        return body.GetProperty("access_token").GetString()!;
+    }
+
     public Task RegisterGooglePoolAsync(GooglePool pool, CancellationToken ct = default) => PostAsync("/google/pools", pool, ct);
 
     /// <summary>Members: <c>principal://iam.googleapis.com/.../subject/SUB</c>, <c>principalSet://.../*</c>, or a bare subject.</summary>
@@ -361,6 +377,83 @@ public sealed class TestCloud : IAsyncDisposable
         await EnsureAdminOkAsync(response);
     }
 
+    // ---- Azure Blob emulator (Azurite; setup and faults bypass authentication) ----
+
+    /// <summary>Creates a container (no error if it exists).</summary>
+    public Task CreateAzureContainerAsync(string container, CancellationToken ct = default) => PostAsync("/azure/containers", new { name = container }, ct);
+
+    /// <summary>Stores a block blob through Put Blob (Azurite records its Content-MD5); <paramref name="metadata"/> names become x-ms-meta-*.</summary>
+    public async Task<AzureStoredBlob> PutAzureBlobAsync(string container, string name, byte[] content, string? contentType = null,
+        IReadOnlyDictionary<string, string>? metadata = null, CancellationToken ct = default)
+    {
+        var body = await PostAsync("/azure/blobs", new { container, name, content_base64 = Convert.ToBase64String(content), content_type = contentType, metadata }, ct);
+        return body.Deserialize<AzureStoredBlob>(Json)!;
+    }
+
+    /// <summary>Flips one stored byte (the middle one unless <paramref name="offset"/> says) while size, ETag, Content-MD5 and metadata stay as recorded.</summary>
+    public async Task<long> CorruptAzureBlobAsync(string container, string name, long? offset = null, CancellationToken ct = default)
+    {
+        var body = await PostAsync("/azure/blobs/corrupt", new { container, name, offset }, ct);
+        return body.GetProperty("offset").GetInt64();
+    }
+
+    public async Task DeleteAzureBlobAsync(string container, string name, CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync($"/azure/blobs/{Uri.EscapeDataString(container)}/{Uri.EscapeDataString(name)}", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
+    /// <summary>As <see cref="DropS3ConnectionsAsync"/>, for the Azure Blob emulator.</summary>
+    public Task DropAzureConnectionsAsync(int? requests = null, TimeSpan? duration = null, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/azure/faults/drop", new { requests, seconds = duration?.TotalSeconds, after }, ct);
+
+    public Task RefuseAzureConnectionsAsync(TimeSpan duration, CancellationToken ct = default) =>
+        PostAsync("/azure/faults/refuse", new { seconds = duration.TotalSeconds }, ct);
+
+    /// <summary>The next <paramref name="requests"/> requests (after <paramref name="after"/>) answer 503 ServerBusy or 500 InternalError.</summary>
+    public Task FailAzureRequestsAsync(StorageFailure failure, int requests, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/azure/faults/errors", new { status = (int)failure, requests, after }, ct);
+
+    public async Task ClearAzureFaultsAsync(CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync("/azure/faults", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
+    // ---- GCS emulator (setup and faults bypass authentication; buckets exist once used) ----
+
+    /// <summary>Stores an object as an upload would (md5Hash, crc32c); <paramref name="metadata"/> becomes its custom metadata.</summary>
+    public async Task<GcsStoredObject> PutGcsObjectAsync(string bucket, string name, byte[] content, string? contentType = null,
+        IReadOnlyDictionary<string, string>? metadata = null, CancellationToken ct = default)
+    {
+        var body = await PostAsync("/gcs/objects", new { bucket, name, content_base64 = Convert.ToBase64String(content), content_type = contentType, metadata }, ct);
+        return body.Deserialize<GcsStoredObject>(Json)!;
+    }
+
+    /// <summary>Flips one stored byte (the middle one unless <paramref name="offset"/> says) while size, md5Hash, crc32c and metadata stay as recorded.</summary>
+    public async Task<long> CorruptGcsObjectAsync(string bucket, string name, long? offset = null, CancellationToken ct = default)
+    {
+        var body = await PostAsync("/gcs/objects/corrupt", new { bucket, name, offset }, ct);
+        return body.GetProperty("offset").GetInt64();
+    }
+
+    /// <summary>As <see cref="DropS3ConnectionsAsync"/>, for the GCS emulator.</summary>
+    public Task DropGcsConnectionsAsync(int? requests = null, TimeSpan? duration = null, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/gcs/faults/drop", new { requests, seconds = duration?.TotalSeconds, after }, ct);
+
+    public Task RefuseGcsConnectionsAsync(TimeSpan duration, CancellationToken ct = default) =>
+        PostAsync("/gcs/faults/refuse", new { seconds = duration.TotalSeconds }, ct);
+
+    /// <summary>The next <paramref name="requests"/> requests (after <paramref name="after"/>) answer 503 or 500 (reason backendError).</summary>
+    public Task FailGcsRequestsAsync(StorageFailure failure, int requests, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/gcs/faults/errors", new { status = (int)failure, requests, after }, ct);
+
+    public async Task ClearGcsFaultsAsync(CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync("/gcs/faults", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
     private async Task<JsonElement> PostAsync<T>(string path, T body, CancellationToken ct)
     {
         using var response = await _admin.PostAsJsonAsync(path, body, Json, ct);
@@ -442,7 +535,7 @@ public sealed class TestCloud : IAsyncDisposable
         }
     }
 
-    private sealed record Endpoints(string Oidc, string Sts, string Entra, string GoogleSts, string GoogleIam, string S3, string Admin);
+    private sealed record Endpoints(string Oidc, string Sts, string Entra, string GoogleSts, string GoogleIam, string S3, string AzureBlob, string Gcs, string Admin);
 }
 
 /// <summary>One test cloud per test class (xunit class fixture).</summary>
@@ -522,4 +615,19 @@ public enum S3Failure
 {
     InternalError = 500,
     SlowDown = 503,
+}
+
+/// <param name="Etag">Quoted, as Azure sends it.</param>
+/// <param name="ContentMd5">Base64, as in the Content-MD5 header.</param>
+public sealed record AzureStoredBlob(string Etag, long Size, string ContentMd5);
+
+/// <param name="Md5Hash">Base64, as the JSON API shows it.</param>
+/// <param name="Crc32c">Base64 of the big-endian CRC32C, as the JSON API shows it.</param>
+public sealed record GcsStoredObject(long Size, string Md5Hash, string Crc32c, string Generation);
+
+/// <summary>Injected error answers of the Azure and GCS emulators; the value is the HTTP status (503: Azure ServerBusy, GCS backendError).</summary>
+public enum StorageFailure
+{
+    InternalError = 500,
+    ServiceUnavailable = 503,
 }

@@ -2,7 +2,7 @@
 // or with a federated client assertion (an id token of a trusted OIDC issuer matching a federated identity
 // credential). Access tokens are JWTs signed by the double, with the claims Azure Storage checks.
 import { createHash, randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, compactVerify, exportJWK, generateKeyPair } from 'jose';
 import { listen, readForm, router, sendJson } from './http.mjs';
 import { audienceIncludes, peek, verifyIdToken } from './jwt.mjs';
 
@@ -116,30 +116,37 @@ export async function startEntra({ tls }) {
       throw new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
 
-    const now = Math.floor(Date.now() / 1000);
     const lifetime = 3599;
+    const accessToken = await signAccessToken({ tenant, clientId: app.client_id, objectId: app.object_id, resource, appidacr, lifetime });
+    return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
+  };
+
+  // An app-only access token as Entra issues them (v1 format, which Azure Storage takes), valid for `lifetime` seconds
+  // from now; a negative lifetime gives a token that expired that long ago.
+  const signAccessToken = ({ tenant, clientId, objectId, resource, appidacr, lifetime }) => {
+    const now = Math.floor(Date.now() / 1000);
+    const start = lifetime > 0 ? now : now + lifetime - 3600;
     const sts = `https://sts.windows.net/${tenant}/`;
-    const accessToken = await new SignJWT({
+    return new SignJWT({
       aud: resource,
       iss: sts,
-      iat: now,
-      nbf: now,
+      iat: start,
+      nbf: start,
       exp: now + lifetime,
       aio: randomUUID(),
-      appid: app.client_id,
+      appid: clientId,
       appidacr,
       idp: sts,
       idtyp: 'app',
-      oid: app.object_id,
+      oid: objectId,
       rh: '0.test.',
-      sub: app.object_id,
+      sub: objectId,
       tid: tenant,
       uti: randomUUID().replaceAll('-', '').slice(0, 22),
       ver: '1.0',
     })
       .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid, x5t: kid })
       .sign(privateKey);
-    return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
   };
 
   const checkAssertion = async (app, assertion) => {
@@ -190,6 +197,21 @@ export async function startEntra({ tls }) {
     url,
     server: started.server,
     publicJwk,
+    /** True when `token` carries this double's signature (claims unchecked). */
+    async signedHere(token) {
+      try {
+        await compactVerify(token, publicKey);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    /** An access token signed by the double without a token request; `expires_in` < 0 gives an expired one. */
+    mintAccessToken({ tenant_id: tenantId, client_id: clientId, resource = 'https://storage.azure.com', expires_in: expiresIn = 3599 }) {
+      if (typeof tenantId !== 'string' || typeof clientId !== 'string') throw new Error('tenant_id and client_id are required');
+      if (!Number.isInteger(expiresIn) || expiresIn === 0) throw new Error('expires_in must be a non-zero integer');
+      return signAccessToken({ tenant: tenantId, clientId, objectId: uuidFrom(`${tenantId}/${clientId}`), resource, appidacr: '1', lifetime: expiresIn });
+    },
     /** Registers (or replaces) an app registration: a client secret and/or federated identity credentials. */
     registerApp({ tenant_id: tenantId, client_id: clientId, client_secret: clientSecret, federated = [] }) {
       if (typeof tenantId !== 'string' || typeof clientId !== 'string') throw new Error('tenant_id and client_id are required');

@@ -68,6 +68,7 @@ export async function startGoogle({ hub }) {
       poolSet: `principalSet://iam.googleapis.com/${poolName}/*`,
       expires: Date.now() + expiresIn * 1000,
     });
+    hub.emit('google:sts-token-issued', { access_token: accessToken, expires_in: expiresIn, principal: `principal://iam.googleapis.com/${poolName}/subject/${sub}` });
     return { access_token: accessToken, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: expiresIn };
   };
 
