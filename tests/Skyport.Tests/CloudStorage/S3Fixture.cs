@@ -18,7 +18,7 @@ namespace Skyport.Tests.CloudStorage;
 /// the OIDC provider and registered an AWS authorization for the emulator. <see cref="S3"/> is a direct
 /// client with the same role's temporary keys, for setting buckets up and checking what Skyport wrote.
 /// </summary>
-public sealed class S3Fixture : IAsyncLifetime
+public sealed class S3Fixture : IAsyncLifetime, IStorageFixture
 {
     private TestCloud? _cloud;
     private SkyportServer? _server;
@@ -33,6 +33,8 @@ public sealed class S3Fixture : IAsyncLifetime
     public string Subject { get; } = $"s3-user-{Guid.NewGuid():N}";
     public string RoleArn { get; } = "arn:aws:iam::123456789012:role/skyport-transfers";
     public LogCapture Logs { get; } = new();
+    public string Sha256MetadataKey => "skyport-sha256";
+    public IReadOnlyList<string> OddKeys => ["dir/my file.txt", "données/é.txt", "../escape.txt", "a/../../b.txt"];
 
     public async Task InitializeAsync()
     {
@@ -88,6 +90,12 @@ public sealed class S3Fixture : IAsyncLifetime
         using var copy = new MemoryStream();
         await response.ResponseStream.CopyToAsync(copy);
         return copy.ToArray();
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key)
+    {
+        var head = await S3.GetObjectMetadataAsync(bucket, key);
+        return head.Metadata.Keys.ToDictionary(k => k.Replace("x-amz-meta-", ""), k => head.Metadata[k]);
     }
 
     public async Task<List<string>> KeysAsync(string bucket) =>

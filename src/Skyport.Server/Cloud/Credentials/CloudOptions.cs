@@ -22,13 +22,17 @@ public sealed class CloudOptions : IValidatedOptions
         foreach (var (key, value) in new[]
                  {
                      ("Aws:StsEndpoint", Aws.StsEndpoint), ("Azure:AuthorityHost", Azure.AuthorityHost),
-                     ("Gcp:StsTokenUrl", Gcp.StsTokenUrl), ("Gcp:IamUrl", Gcp.IamUrl),
+                     ("Gcp:StsTokenUrl", Gcp.StsTokenUrl), ("Gcp:IamUrl", Gcp.IamUrl), ("Gcp:StorageUrl", Gcp.StorageUrl),
                  })
         {
             if (value is not null && (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             {
                 yield return $"{section}:{key} must be an http(s) URL (got '{value}').";
             }
+        }
+        if (Gcp.UploadChunkMiB is < 1 or > 1024)
+        {
+            yield return $"{section}:Gcp:UploadChunkMiB must be between 1 and 1024 (got {Gcp.UploadChunkMiB}).";
         }
         if (CredentialCacheMinutes is < 0 or > 24 * 60)
         {
@@ -55,4 +59,10 @@ public sealed class GcpCloudOptions
 {
     public string StsTokenUrl { get; set; } = "https://sts.googleapis.com/v1/token";
     public string IamUrl { get; set; } = "https://iamcredentials.googleapis.com";
+
+    /// <summary>The Cloud Storage JSON API root; empty means Google's.</summary>
+    public string? StorageUrl { get; set; }
+
+    /// <summary>Resumable upload chunk (MiB). Larger chunks mean fewer round trips; each is held in memory by the client library.</summary>
+    public int UploadChunkMiB { get; set; } = 16;
 }

@@ -188,7 +188,10 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
         }
     }
 
-    public void Dispose() => client.Dispose();
+    /// <summary>The client is shared by every store opened with the same credentials; it is not this store's to dispose.</summary>
+    public void Dispose()
+    {
+    }
 
     private sealed record UploadCheckpoint(string SessionUri, string Sha256);
 }

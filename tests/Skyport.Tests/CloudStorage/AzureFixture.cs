@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Skyport.Tests.Identity;
+using Skyport.Tests.Infrastructure;
+
+namespace Skyport.Tests.CloudStorage;
+
+/// <summary>Azurite behind HTTPS with bearer tokens, and a user whose keyless Azure authorization trusts their login.</summary>
+public sealed class AzureFixture : IAsyncLifetime, IStorageFixture
+{
+    private const string TenantId = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    private const string Secret = "setup-client-secret";
+    private readonly string _clientId = Guid.NewGuid().ToString();
+    private TestCloud? _cloud;
+    private SkyportServer? _server;
+    private SkyportLogin? _login;
+    private BlobServiceClient? _blobs;
+
+    public TestCloud Cloud => _cloud!;
+    public SkyportServer Server => _server!;
+    public HttpClient User => _login!.Http;
+    public string AuthzId { get; private set; } = "";
+    public string Subject { get; } = $"azure-user-{Guid.NewGuid():N}";
+    public string Sha256MetadataKey => "skyport_sha256";
+    public IReadOnlyList<string> OddKeys => ["dir/my file.txt", "données/é.txt", "a b/c+d=e.txt"];
+
+    public async Task InitializeAsync()
+    {
+        _cloud = await TestCloud.StartAsync();
+        var settings = IdentityFixture.Settings(_cloud);
+        settings["Skyport:Transfers:PartSizeMiB"] = "5";
+        settings["Skyport:Transfers:MultipartThresholdMiB"] = "5";
+        settings["Skyport:Jobs:Workers"] = "4";
+        _server = await SkyportServer.StartAsync(settings);
+        await _cloud.SetClaimsAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
+        await _cloud.RegisterEntraAppAsync(new EntraApp(TenantId, _clientId, ClientSecret: Secret,
+            Federated: [new FederatedCredential(_cloud.Issuer, Subject, TestCloud.ClientId)]));
+        _login = new SkyportLogin(_server);
+        var callback = await _login.LoginAsync();
+        Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
+        var identity = (await User.GetFromJsonAsync<JsonElement>("/authnz"))[0].GetProperty("id").GetString();
+        AuthzId = (await GalaxyAssert.OkJsonAsync(await User.PostAsJsonAsync("/api/cloud/authz", new
+        {
+            provider = "azure",
+            config = new { tenant_id = TenantId, client_id = _clientId, account_url = _cloud.AzureBlob.ToString().TrimEnd('/') },
+            authn_id = identity,
+        }))).GetProperty("id").GetString()!;
+        _blobs = new BlobServiceClient(_cloud.AzureBlob, new ClientSecretCredential(TenantId, _clientId, Secret,
+            new ClientSecretCredentialOptions { AuthorityHost = _cloud.Entra, DisableInstanceDiscovery = true }));
+    }
+
+    public async Task<string> NewBucketAsync()
+    {
+        var name = $"c{Guid.NewGuid():N}"[..20];
+        await _blobs!.CreateBlobContainerAsync(name);
+        return name;
+    }
+
+    public async Task PutAsync(string bucket, string key, byte[] bytes) =>
+        await _blobs!.GetBlobContainerClient(bucket).GetBlobClient(key).UploadAsync(new BinaryData(bytes), overwrite: true);
+
+    public async Task<byte[]> ReadAsync(string bucket, string key) =>
+        (await _blobs!.GetBlobContainerClient(bucket).GetBlobClient(key).DownloadContentAsync()).Value.Content.ToArray();
+
+    public async Task<List<string>> KeysAsync(string bucket)
+    {
+        var keys = new List<string>();
+        await foreach (var blob in _blobs!.GetBlobContainerClient(bucket).GetBlobsAsync(new GetBlobsOptions()))
+        {
+            keys.Add(blob.Name);
+        }
+        return keys;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key) =>
+        (await _blobs!.GetBlobContainerClient(bucket).GetBlobClient(key).GetPropertiesAsync()).Value.Metadata.ToDictionary();
+
+    public async Task DisposeAsync()
+    {
+        _login?.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        if (_cloud is not null)
+        {
+            await _cloud.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Google.Apis.Auth.OAuth2;
+using Google.Cloud.Storage.V1;
+using Skyport.Tests.Identity;
+using Skyport.Tests.Infrastructure;
+
+namespace Skyport.Tests.CloudStorage;
+
+/// <summary>The GCS emulator (behind a front that requires tokens from the Google doubles), and a user with a keyless GCP authorization.</summary>
+public sealed class GcsFixture : IAsyncLifetime, IStorageFixture
+{
+    private TestCloud? _cloud;
+    private SkyportServer? _server;
+    private SkyportLogin? _login;
+    private StorageClient? _gcs;
+
+    public TestCloud Cloud => _cloud!;
+    public SkyportServer Server => _server!;
+    public HttpClient User => _login!.Http;
+    public string AuthzId { get; private set; } = "";
+    public string Subject { get; } = $"gcs-user-{Guid.NewGuid():N}";
+    public string Sha256MetadataKey => "skyport-sha256";
+    public IReadOnlyList<string> OddKeys => ["dir/my file.txt", "données/é.txt", "a b/c+d=e.txt"];
+
+    public async Task InitializeAsync()
+    {
+        _cloud = await TestCloud.StartAsync();
+        var settings = IdentityFixture.Settings(_cloud);
+        settings["Skyport:Transfers:PartSizeMiB"] = "5";
+        settings["Skyport:Transfers:MultipartThresholdMiB"] = "5";
+        settings["Skyport:Jobs:Workers"] = "4";
+        settings["Skyport:Cloud:Gcp:StorageUrl"] = _cloud.Gcs.ToString();
+        // The emulator keeps only the first chunk of a resumable upload: one chunk must hold the whole object.
+        settings["Skyport:Cloud:Gcp:UploadChunkMiB"] = "64";
+        _server = await SkyportServer.StartAsync(settings);
+
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var audience = $"//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/pool-{id}/providers/oidc-{id}";
+        var serviceAccount = $"sa-{id}@lab-project.iam.gserviceaccount.com";
+        await _cloud.RegisterGooglePoolAsync(new GooglePool(audience, _cloud.Issuer, [TestCloud.ClientId]));
+        await _cloud.RegisterGoogleServiceAccountAsync(serviceAccount,
+            [$"principal://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/pool-{id}/subject/{Subject}"]);
+        await _cloud.SetClaimsAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
+        _login = new SkyportLogin(_server);
+        var callback = await _login.LoginAsync();
+        Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
+        var identity = (await User.GetFromJsonAsync<JsonElement>("/authnz"))[0].GetProperty("id").GetString();
+        AuthzId = (await GalaxyAssert.OkJsonAsync(await User.PostAsJsonAsync("/api/cloud/authz", new
+        {
+            provider = "gcp",
+            config = new { audience, service_account_email = serviceAccount },
+            authn_id = identity,
+        }))).GetProperty("id").GetString()!;
+
+        var credential = new ProgrammaticExternalAccountCredential(new ProgrammaticExternalAccountCredential.Initializer(
+            new Uri(_cloud.GoogleSts, "/v1/token").ToString(), audience, "urn:ietf:params:oauth:token-type:jwt",
+            new IdTokens(() => _cloud.MintIdTokenAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"))))
+        {
+            ServiceAccountImpersonationUrl = new Uri(_cloud.GoogleIam, $"/v1/projects/-/serviceAccounts/{serviceAccount}:generateAccessToken").ToString(),
+            Scopes = ["https://www.googleapis.com/auth/devstorage.read_write"],
+        });
+        _gcs = new StorageClientBuilder { BaseUri = _cloud.Gcs.ToString(), Credential = credential }.Build();
+    }
+
+    /// <summary>The emulator creates buckets on first use.</summary>
+    public Task<string> NewBucketAsync() => Task.FromResult($"b{Guid.NewGuid():N}"[..20]);
+
+    public async Task PutAsync(string bucket, string key, byte[] bytes) =>
+        await _gcs!.UploadObjectAsync(bucket, key, "application/octet-stream", new MemoryStream(bytes), new UploadObjectOptions { ChunkSize = 64 << 20 });
+
+    public async Task<byte[]> ReadAsync(string bucket, string key)
+    {
+        using var buffer = new MemoryStream();
+        await _gcs!.DownloadObjectAsync(bucket, key, buffer);
+        return buffer.ToArray();
+    }
+
+    public async Task<List<string>> KeysAsync(string bucket)
+    {
+        var keys = new List<string>();
+        await foreach (var o in _gcs!.ListObjectsAsync(bucket))
+        {
+            keys.Add(o.Name);
+        }
+        return keys;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key) =>
+        (await _gcs!.GetObjectAsync(bucket, key)).Metadata?.ToDictionary() ?? [];
+
+    public async Task DisposeAsync()
+    {
+        _login?.Dispose();
+        _gcs?.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        if (_cloud is not null)
+        {
+            await _cloud.DisposeAsync();
+        }
+    }
+
+    private sealed class IdTokens(Func<Task<string>> mint) : ProgrammaticExternalAccountCredential.ISubjectTokenProvider
+    {
+        public Task<string> GetSubjectTokenAsync(ProgrammaticExternalAccountCredential caller, CancellationToken taskCancellationToken) => mint();
+    }
+}

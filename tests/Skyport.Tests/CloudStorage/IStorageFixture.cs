@@ -1,0 +1,25 @@
+using Skyport.Tests.Infrastructure;
+
+namespace Skyport.Tests.CloudStorage;
+
+/// <summary>
+/// What the provider-neutral get/send tests need from a cloud: a Skyport server pointed at the provider's
+/// emulator, a signed-in user with an authorization for it, and a direct client to set up and inspect buckets.
+/// One implementation per provider, so each case is written once and runs against S3, Azure and GCS.
+/// </summary>
+public interface IStorageFixture
+{
+    TestCloud Cloud { get; }
+    SkyportServer Server { get; }
+    HttpClient User { get; }
+    string AuthzId { get; }
+    /// <summary>The name of the metadata entry holding Skyport's SHA-256 on this provider.</summary>
+    string Sha256MetadataKey { get; }
+    /// <summary>Object keys this provider (or its emulator) stores as given, for the odd-keys round trip.</summary>
+    IReadOnlyList<string> OddKeys { get; }
+    Task<string> NewBucketAsync();
+    Task PutAsync(string bucket, string key, byte[] bytes);
+    Task<byte[]> ReadAsync(string bucket, string key);
+    Task<List<string>> KeysAsync(string bucket);
+    Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key);
+}
