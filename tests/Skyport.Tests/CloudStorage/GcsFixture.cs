@@ -91,6 +91,9 @@ public sealed class GcsFixture : IAsyncLifetime, IStorageFixture
     public async Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key) =>
         (await _gcs!.GetObjectAsync(bucket, key)).Metadata?.ToDictionary() ?? [];
 
+    /// <summary>Google.Apis' message handler: 3 tries, backing off on 503.</summary>
+    public int SdkTriesPerRequest => 3;
+
     public Task FailRequestsAsync(int count, int after) => Cloud.FailGcsRequestsAsync(Infrastructure.StorageFailure.ServiceUnavailable, count, after);
 
     public Task DropConnectionsAsync(TimeSpan duration, int after) => Cloud.DropGcsConnectionsAsync(duration: duration, after: after);

@@ -25,6 +25,13 @@ public interface IStorageFixture
 
     // Fault hooks for ProviderFaultTests (Azure and GCS; the S3 fault tests use TestCloud directly).
 
+    /// <summary>How many times Skyport's client for this provider tries one request on a 503 before giving up.</summary>
+    int SdkTriesPerRequest => 1;
+    /// <summary>503s (after HEAD and two ranges) that a get of seven ranges cannot absorb in one attempt yet that leave later attempts room.</summary>
+    int GetFailuresOutlastingSdkRetries => 5 * (SdkTriesPerRequest - 1) + 1;
+    /// <summary>An outage (dropped connections) long enough that the SDK's own retries of one request give up within it.</summary>
+    TimeSpan OutageOutlastingSdkRetries => TimeSpan.FromSeconds(10);
+
     /// <summary>The emulator answers 503 to the next <paramref name="count"/> requests, after letting <paramref name="after"/> through.</summary>
     Task FailRequestsAsync(int count, int after) => throw new NotSupportedException();
     /// <summary>The emulator resets connections for <paramref name="duration"/> (from the first dropped one), after letting <paramref name="after"/> requests through.</summary>

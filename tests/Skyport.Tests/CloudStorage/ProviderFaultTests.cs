@@ -82,9 +82,10 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
         var bucket = await fixture.NewBucketAsync();
         var content = RandomNumberGenerator.GetBytes(30 * MiB + 3);
         await fixture.PutAsync(bucket, "big.bin", content);
-        // HEAD and the first ranges pass; then more 503s than the SDK retries one request (Azure: 1 + 3 tries per
-        // request, with up to 8 ranges in flight), so the attempt fails and the job has to retry.
-        await fixture.FailRequestsAsync(count: 40, after: 3);
+        // HEAD and two of the seven 5 MiB ranges pass; the other five are in flight together. One more 503 than those
+        // five can absorb without any giving up, so one range exhausts the SDK's retries and the attempt fails, and
+        // (five requests taking all their tries would use more) nothing is left to fail the next attempt for long.
+        await fixture.FailRequestsAsync(count: fixture.GetFailuresOutlastingSdkRetries, after: 3);
 
         var (datasetId, jobId) = await GetAsync(bucket, "big.bin");
 
@@ -103,7 +104,7 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
         var bucket = await fixture.NewBucketAsync();
         var content = RandomNumberGenerator.GetBytes(30 * MiB + 3);
         await fixture.PutAsync(bucket, "big.bin", content);
-        await fixture.DropConnectionsAsync(TimeSpan.FromSeconds(10), after: 3);
+        await fixture.DropConnectionsAsync(fixture.OutageOutlastingSdkRetries, after: 3);
 
         var (datasetId, jobId) = await GetAsync(bucket, "big.bin");
 
@@ -144,8 +145,9 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
         // Azure: 3 blocks of 5 MiB; GCS: one resumable session holding the whole object in one chunk.
         var content = RandomNumberGenerator.GetBytes(12 * MiB + 5);
         var datasetId = await DatasetAsync(bucket, "source.bin", content);
-        // Azure: the block list and the first block pass; GCS: the session is started (and checkpointed).
-        await fixture.FailRequestsAsync(count: 12, after: 2);
+        // Azure: the bucket check and the block list pass, then three blocks in flight meet more 503s than they can
+        // absorb without one giving up; GCS: the session is started (and checkpointed), then its upload meets them.
+        await fixture.FailRequestsAsync(count: Math.Max(12, 3 * (fixture.SdkTriesPerRequest - 1) + 1), after: 2);
 
         var jobId = await SendAsync(datasetId, bucket, "copies/source.bin");
 
@@ -175,9 +177,12 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
         await GalaxyAssert.OkJsonAsync(await User.DeleteAsync($"/api/jobs/{jobId}"));
         await fixture.ClearFaultsAsync();
 
-        await Poll.UntilAsync(async () => (await fixture.UncommittedPartsAsync(bucket, "copies/source.bin")).Count == 0, Slow, "the staged parts to be removed");
+        // Azure aborts by committing an empty block list (dropping the staged blocks) and deleting that blob.
+        await Poll.UntilAsync(async () => (await fixture.UncommittedPartsAsync(bucket, "copies/source.bin")).Count == 0
+            && (await fixture.KeysAsync(bucket)).SequenceEqual(["source.bin"]), Slow, "the staged parts and any object of the send to be removed");
         Assert.Equal("deleted", (await User.GetFromJsonAsync<JsonElement>($"/api/jobs/{jobId}")).GetProperty("state").GetString());
         Assert.Equal(["source.bin"], await fixture.KeysAsync(bucket));
+        Assert.Empty(await fixture.UncommittedPartsAsync(bucket, "copies/source.bin"));
     }
 }
 
