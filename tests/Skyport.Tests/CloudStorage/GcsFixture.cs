@@ -31,6 +31,7 @@ public sealed class GcsFixture : IAsyncLifetime, IStorageFixture
         settings["Skyport:Transfers:PartSizeMiB"] = "5";
         settings["Skyport:Transfers:MultipartThresholdMiB"] = "5";
         settings["Skyport:Jobs:Workers"] = "4";
+        settings["Skyport:Jobs:RetryBaseSeconds"] = "1";
         settings["Skyport:Cloud:Gcp:StorageUrl"] = _cloud.Gcs.ToString();
         // The emulator keeps only the first chunk of a resumable upload: one chunk must hold the whole object.
         settings["Skyport:Cloud:Gcp:UploadChunkMiB"] = "64";
@@ -89,6 +90,17 @@ public sealed class GcsFixture : IAsyncLifetime, IStorageFixture
 
     public async Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key) =>
         (await _gcs!.GetObjectAsync(bucket, key)).Metadata?.ToDictionary() ?? [];
+
+    /// <summary>Google.Apis' message handler: 3 tries, backing off on 503.</summary>
+    public int SdkTriesPerRequest => 3;
+
+    public Task FailRequestsAsync(int count, int after) => Cloud.FailGcsRequestsAsync(Infrastructure.StorageFailure.ServiceUnavailable, count, after);
+
+    public Task DropConnectionsAsync(TimeSpan duration, int after) => Cloud.DropGcsConnectionsAsync(duration: duration, after: after);
+
+    public Task CorruptAsync(string bucket, string key) => Cloud.CorruptGcsObjectAsync(bucket, key);
+
+    public Task ClearFaultsAsync() => Cloud.ClearGcsFaultsAsync();
 
     public async Task DisposeAsync()
     {

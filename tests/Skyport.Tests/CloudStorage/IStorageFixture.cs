@@ -22,4 +22,23 @@ public interface IStorageFixture
     Task<byte[]> ReadAsync(string bucket, string key);
     Task<List<string>> KeysAsync(string bucket);
     Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key);
+
+    // Fault hooks for ProviderFaultTests (Azure and GCS; the S3 fault tests use TestCloud directly).
+
+    /// <summary>How many times Skyport's client for this provider tries one request on a 503 before giving up.</summary>
+    int SdkTriesPerRequest => 1;
+    /// <summary>503s (after HEAD and two ranges) that a get of seven ranges cannot absorb in one attempt yet that leave later attempts room.</summary>
+    int GetFailuresOutlastingSdkRetries => 5 * (SdkTriesPerRequest - 1) + 1;
+    /// <summary>An outage (dropped connections) long enough that the SDK's own retries of one request give up within it.</summary>
+    TimeSpan OutageOutlastingSdkRetries => TimeSpan.FromSeconds(10);
+
+    /// <summary>The emulator answers 503 to the next <paramref name="count"/> requests, after letting <paramref name="after"/> through.</summary>
+    Task FailRequestsAsync(int count, int after) => throw new NotSupportedException();
+    /// <summary>The emulator resets connections for <paramref name="duration"/> (from the first dropped one), after letting <paramref name="after"/> requests through.</summary>
+    Task DropConnectionsAsync(TimeSpan duration, int after) => throw new NotSupportedException();
+    /// <summary>Flips one stored byte while size, hashes and metadata stay as recorded.</summary>
+    Task CorruptAsync(string bucket, string key) => throw new NotSupportedException();
+    Task ClearFaultsAsync() => throw new NotSupportedException();
+    /// <summary>Parts uploaded for the key but not part of any visible object (Azure: uncommitted blocks).</summary>
+    Task<IReadOnlyList<string>> UncommittedPartsAsync(string bucket, string key) => Task.FromResult<IReadOnlyList<string>>([]);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
@@ -98,6 +99,12 @@ public sealed class AzureBlobStorage(BlobServiceClient service, TransferOptions 
         }
         else
         {
+            // The checkpoint says "blocks may be staged": without one, a cancelled send is never aborted and its
+            // uncommitted blocks stay behind. Its content is informational (block ids derive from the SHA-256).
+            if (checkpoint is null)
+            {
+                await saveCheckpoint(JsonSerializer.Serialize(new BlockCheckpoint(request.Sha256, options.PartSize)));
+            }
             await StageAndCommitAsync(blob, request, headers, metadata, progress, cancellationToken);
         }
         return await HeadAsync(request.Bucket, request.Key, cancellationToken)
@@ -187,9 +194,17 @@ public sealed class AzureBlobStorage(BlobServiceClient service, TransferOptions 
         {
             throw new StorageException($"Could not reach the storage account for {what}: {e.Message}", StorageFailure.Transient, e);
         }
+        catch (AggregateException e) when (e.InnerExceptions.All(i => i is RequestFailedException { Status: 0 } or HttpRequestException or IOException))
+        {
+            // Azure.Core's retry policy gives up on connection failures with an AggregateException of one
+            // RequestFailedException (status 0) per try: an outage, worth retrying like any other.
+            throw new StorageException($"Could not reach the storage account for {what}: {e.Message}", StorageFailure.Transient, e);
+        }
     }
 
     public void Dispose()
     {
     }
+
+    private sealed record BlockCheckpoint(string Sha256, long PartSize);
 }
