@@ -53,7 +53,8 @@ public sealed class TransferCrashTests(TransferCloudFixture fixture) : IClassFix
         await StartHostAsync();
 
         var dataset = await session.Http.WaitForDatasetAsync(datasetId, Slow);
-        var job = await session.JobAsync(jobId);
+        // The dataset turns ok a moment before the runner records the job's outcome.
+        var job = await session.Http.WaitForJobAsync(jobId, Slow);
         Assert.True(dataset.GetProperty("state").GetString() == "ok", dataset.ToString());
         Assert.Equal(content, await session.ContentAsync(datasetId));
         Assert.Equal("ok", job.GetProperty("state").GetString());
