@@ -32,25 +32,13 @@ public sealed class AzureFixture : IAsyncLifetime, IStorageFixture
     public async Task InitializeAsync()
     {
         _cloud = await TestCloud.StartAsync();
-        var settings = IdentityFixture.Settings(_cloud);
-        settings["Skyport:Transfers:PartSizeMiB"] = "5";
-        settings["Skyport:Transfers:MultipartThresholdMiB"] = "5";
-        settings["Skyport:Jobs:Workers"] = "4";
+        var settings = StorageUser.Settings(_cloud);
         settings["Skyport:Jobs:RetryBaseSeconds"] = "1";
         _server = await SkyportServer.StartAsync(settings);
-        await _cloud.SetClaimsAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
         await _cloud.RegisterEntraAppAsync(new EntraApp(TenantId, _clientId, ClientSecret: Secret,
             Federated: [new FederatedCredential(_cloud.Issuer, Subject, TestCloud.ClientId)]));
-        _login = new SkyportLogin(_server);
-        var callback = await _login.LoginAsync();
-        Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
-        var identity = (await User.GetFromJsonAsync<JsonElement>("/authnz"))[0].GetProperty("id").GetString();
-        AuthzId = (await GalaxyAssert.OkJsonAsync(await User.PostAsJsonAsync("/api/cloud/authz", new
-        {
-            provider = "azure",
-            config = new { tenant_id = TenantId, client_id = _clientId, account_url = _cloud.AzureBlob.ToString().TrimEnd('/') },
-            authn_id = identity,
-        }))).GetProperty("id").GetString()!;
+        (_login, AuthzId) = await StorageUser.SignInWithAuthzAsync(_server, _cloud, Subject, "azure",
+            new { tenant_id = TenantId, client_id = _clientId, account_url = _cloud.AzureBlob.ToString().TrimEnd('/') });
         _blobs = new BlobServiceClient(_cloud.AzureBlob, new ClientSecretCredential(TenantId, _clientId, Secret,
             new ClientSecretCredentialOptions { AuthorityHost = _cloud.Entra, DisableInstanceDiscovery = true }));
     }

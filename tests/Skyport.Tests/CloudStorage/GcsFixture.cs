@@ -27,10 +27,7 @@ public sealed class GcsFixture : IAsyncLifetime, IStorageFixture
     public async Task InitializeAsync()
     {
         _cloud = await TestCloud.StartAsync();
-        var settings = IdentityFixture.Settings(_cloud);
-        settings["Skyport:Transfers:PartSizeMiB"] = "5";
-        settings["Skyport:Transfers:MultipartThresholdMiB"] = "5";
-        settings["Skyport:Jobs:Workers"] = "4";
+        var settings = StorageUser.Settings(_cloud);
         settings["Skyport:Jobs:RetryBaseSeconds"] = "1";
         settings["Skyport:Cloud:Gcp:StorageUrl"] = _cloud.Gcs.ToString();
         // The emulator keeps only the first chunk of a resumable upload: one chunk must hold the whole object.
@@ -43,17 +40,8 @@ public sealed class GcsFixture : IAsyncLifetime, IStorageFixture
         await _cloud.RegisterGooglePoolAsync(new GooglePool(audience, _cloud.Issuer, [TestCloud.ClientId]));
         await _cloud.RegisterGoogleServiceAccountAsync(serviceAccount,
             [$"principal://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/pool-{id}/subject/{Subject}"]);
-        await _cloud.SetClaimsAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
-        _login = new SkyportLogin(_server);
-        var callback = await _login.LoginAsync();
-        Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
-        var identity = (await User.GetFromJsonAsync<JsonElement>("/authnz"))[0].GetProperty("id").GetString();
-        AuthzId = (await GalaxyAssert.OkJsonAsync(await User.PostAsJsonAsync("/api/cloud/authz", new
-        {
-            provider = "gcp",
-            config = new { audience, service_account_email = serviceAccount },
-            authn_id = identity,
-        }))).GetProperty("id").GetString()!;
+        (_login, AuthzId) = await StorageUser.SignInWithAuthzAsync(_server, _cloud, Subject, "gcp",
+            new { audience, service_account_email = serviceAccount });
 
         var credential = new ProgrammaticExternalAccountCredential(new ProgrammaticExternalAccountCredential.Initializer(
             new Uri(_cloud.GoogleSts, "/v1/token").ToString(), audience, "urn:ietf:params:oauth:token-type:jwt",

@@ -39,25 +39,10 @@ public sealed class S3Fixture : IAsyncLifetime, IStorageFixture
     public async Task InitializeAsync()
     {
         _cloud = await TestCloud.StartAsync();
-        var settings = IdentityFixture.Settings(_cloud);
-        // Small parts so that a 12 MiB object already moves in parallel parts.
-        settings["Skyport:Transfers:PartSizeMiB"] = "5";
-        settings["Skyport:Transfers:MultipartThresholdMiB"] = "5";
-        settings["Skyport:Jobs:Workers"] = "4";
-        _server = await SkyportServer.StartAsync(settings, configure: Logs.AddTo);
-
-        await _cloud.SetClaimsAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
+        _server = await SkyportServer.StartAsync(StorageUser.Settings(_cloud), configure: Logs.AddTo);
         await _cloud.RegisterAwsRoleAsync(new AwsRole(RoleArn, _cloud.Issuer, TestCloud.ClientId, Subject, 43200));
-        _login = new SkyportLogin(_server);
-        var callback = await _login.LoginAsync();
-        Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
-        var identity = (await User.GetFromJsonAsync<JsonElement>("/authnz"))[0].GetProperty("id").GetString();
-        AuthzId = (await GalaxyAssert.OkJsonAsync(await User.PostAsJsonAsync("/api/cloud/authz", new
-        {
-            provider = "aws",
-            config = new { role_arn = RoleArn, endpoint = _cloud.S3.ToString(), region = "us-east-1" },
-            authn_id = identity,
-        }))).GetProperty("id").GetString()!;
+        (_login, AuthzId) = await StorageUser.SignInWithAuthzAsync(_server, _cloud, Subject, "aws",
+            new { role_arn = RoleArn, endpoint = _cloud.S3.ToString(), region = "us-east-1" });
         _s3 = await DirectClientAsync();
     }
 
