@@ -44,7 +44,7 @@ class Server:
         try:
             self.api_key = self._read_key(timeout=600)
             threading.Thread(target=self._drain, daemon=True).start()
-            self._wait_ready(timeout=60)
+            self._wait_ready(timeout=180)
         except BaseException:
             self.stop()  # a server that failed to come up is not left running
             raise
@@ -76,10 +76,10 @@ class Server:
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
-                if requests.get(self.url + "/api/version", timeout=2).ok:
+                if requests.get(self.url + "/api/version", timeout=10).ok:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or slow to answer its first request on a busy machine
             time.sleep(0.1)
         sys.exit(f"Skyport did not answer on {self.url}; see {self.log_path}")
 

@@ -33,7 +33,12 @@ public static class GalaxyJson
         public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             DateTime.Parse(reader.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
-        public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(DateTime.SpecifyKind(value, DateTimeKind.Utc).ToString(Format, CultureInfo.InvariantCulture));
+        public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options)
+        {
+            // Formatted into the stack: a history listing writes two timestamps per dataset, thousands per response.
+            Span<char> text = stackalloc char[32];
+            DateTime.SpecifyKind(value, DateTimeKind.Utc).TryFormat(text, out var written, Format, CultureInfo.InvariantCulture);
+            writer.WriteStringValue(text[..written]);
+        }
     }
 }

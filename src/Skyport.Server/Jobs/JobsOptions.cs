@@ -6,8 +6,11 @@ public sealed class JobsOptions : IValidatedOptions
 {
     public const string Section = "Skyport:Jobs";
 
-    /// <summary>Job workers in this process; 0 serves the API only.</summary>
-    public int Workers { get; set; } = 2;
+    /// <summary>
+    /// Job workers in this process; 0 serves the API only. Jobs mostly wait on networks and disks, so this is more than
+    /// the cores: with many small objects, per-object latency is hidden by running several at once.
+    /// </summary>
+    public int Workers { get; set; } = 8;
 
     /// <summary>How many times a job may be started before a transient failure becomes final.</summary>
     public int MaxAttempts { get; set; } = 5;

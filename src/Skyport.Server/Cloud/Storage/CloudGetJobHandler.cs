@@ -24,9 +24,7 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
         try
         {
             using var storage = await CloudTransfers.JobStepAsync(() => transfers.OpenForJobAsync(parameters.AuthzId, context.Job, cancellationToken));
-            var source = await CloudTransfers.JobStepAsync(() => storage.HeadAsync(parameters.Bucket, parameters.Key, cancellationToken))
-                ?? throw new JobFailedException($"The object `{parameters.Key}` no longer exists in bucket `{parameters.Bucket}`.");
-            var hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, source, temp, context, cancellationToken));
+            var hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, parameters.Key, parameters.Size, temp, context, cancellationToken));
             await importer.ImportAsync(datasetId, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
         }
         catch (Exception e) when ((JobFailure.IsTransient(e) && context.Job.Attempts < jobs.Value.MaxAttempts)

@@ -2,8 +2,12 @@ using Skyport.Server.Datasets;
 
 namespace Skyport.Server.Cloud.Storage;
 
-/// <summary>A cloud get job's parameters: one object into one dataset. No secrets: credentials come from the broker at run time.</summary>
-public sealed record CloudGetParameters(long AuthzId, string Bucket, string Key, string Extension, bool ToPosixLines, bool SpaceToTab)
+/// <summary>
+/// A cloud get job's parameters: one object into one dataset. No secrets: credentials come from the broker at run time.
+/// <see cref="Size"/> is the size seen when the request was checked (absent on jobs queued by older versions): small objects
+/// are then fetched in one request, without a HEAD first.
+/// </summary>
+public sealed record CloudGetParameters(long AuthzId, string Bucket, string Key, string Extension, bool ToPosixLines, bool SpaceToTab, long? Size = null)
 {
     public ImportOptions Import => new(Extension, ToPosixLines, SpaceToTab, AutoDecompress: false);
 }

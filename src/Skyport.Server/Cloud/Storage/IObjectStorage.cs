@@ -6,6 +6,9 @@ public sealed record StoredObject(string Key, long Size, string? ETag, DateTime?
 public sealed record ObjectListing(IReadOnlyList<StoredObject> Objects, IReadOnlyList<string> Prefixes, string? NextPageToken);
 
 /// <summary>What an upload must produce; the hashes are of the source file and are checked against what the store reports.</summary>
+/// <summary>An object's description and its whole body. The caller disposes <see cref="Body"/>.</summary>
+public sealed record ObjectRead(StoredObject Object, Stream Body);
+
 public sealed record UploadRequest(string Bucket, string Key, string SourcePath, long Size, string Md5, string Sha256);
 
 /// <summary>
@@ -27,6 +30,17 @@ public interface IObjectStorage : IDisposable
 
     /// <summary>A stream over bytes [offset, offset + length) of the object.</summary>
     Task<Stream> OpenReadAsync(string bucket, string key, long offset, long length, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The whole object with its description, for small objects. Providers whose GET response describes the object
+    /// (S3) answer in one round trip instead of a HEAD and a GET; the description is then of exactly the bytes sent.
+    /// </summary>
+    /// <returns>Null when the object does not exist.</returns>
+    async Task<ObjectRead?> ReadAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        var head = await HeadAsync(bucket, key, cancellationToken);
+        return head is null ? null : new ObjectRead(head, await OpenReadAsync(bucket, key, 0, head.Size, cancellationToken));
+    }
 
     /// <summary>
     /// Uploads a complete local file, in parallel parts when large, resuming from <paramref name="checkpoint"/>

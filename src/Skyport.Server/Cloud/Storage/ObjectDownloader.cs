@@ -6,14 +6,55 @@ using Skyport.Server.Jobs;
 namespace Skyport.Server.Cloud.Storage;
 
 /// <summary>
-/// Downloads an object into a local file: in parallel ranged reads for large objects, each written at its
-/// offset, with finished parts checkpointed so that a restarted job fetches only what is missing. When all
-/// bytes are in, the file is hashed and checked against what the store vouches for (size always; MD5 and
-/// Skyport's SHA-256 when known). A mismatch deletes the file and fails the job: corrupt bytes never become a dataset.
+/// Downloads an object into a local file. A small object is one streamed read, hashed on the way to the disk.
+/// A large one comes in parallel ranged reads, each written at its offset, with finished parts checkpointed so
+/// that a restarted job fetches only what is missing; the file is hashed once all bytes are in. Either way the
+/// bytes are checked against what the store vouches for (size always; MD5 and Skyport's SHA-256 when known).
+/// A mismatch deletes the file and fails the job: corrupt bytes never become a dataset.
 /// </summary>
 public sealed class ObjectDownloader(IOptions<TransferOptions> options)
 {
-    public async Task<CopyResult> DownloadAsync(IObjectStorage storage, string bucket, StoredObject source, string destination,
+    /// <param name="expectedSize">The size seen when the request was checked, if known: a small object is then read at once, without a HEAD.</param>
+    public async Task<CopyResult> DownloadAsync(IObjectStorage storage, string bucket, string key, long? expectedSize, string destination,
+        JobContext job, CancellationToken cancellationToken)
+    {
+        if (expectedSize < options.Value.MultipartThreshold && job.Checkpoint<DownloadCheckpoint>() is null)
+        {
+            return await DownloadWholeAsync(storage, bucket, key, destination, job, cancellationToken);
+        }
+        var source = await storage.HeadAsync(bucket, key, cancellationToken) ?? throw Gone(bucket, key);
+        return await DownloadPartsAsync(storage, bucket, source, destination, job, cancellationToken);
+    }
+
+    private static async Task<CopyResult> DownloadWholeAsync(IObjectStorage storage, string bucket, string key, string destination,
+        JobContext job, CancellationToken cancellationToken)
+    {
+        var read = await storage.ReadAsync(bucket, key, cancellationToken) ?? throw Gone(bucket, key);
+        CopyResult hashes;
+        await using (read.Body)
+        await using (var file = new FileStream(destination, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Options = FileOptions.Asynchronous, BufferSize = 0 }))
+        {
+            var size = read.Object.Size;
+            job.ReportProgress(0, size);
+            try
+            {
+                hashes = await HashingCopy.CopyAsync(read.Body, file, done => job.ReportProgress(done, size), cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                DatasetStorage.DeleteTemp(destination);
+                throw new JobFailedException($"Verification of {bucket}/{key} failed: {e.Message}. The object may be corrupt; nothing was kept.", e);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new StorageException($"The connection to the store broke while reading {key}: {e.Message}", StorageFailure.Transient, e);
+            }
+        }
+        await VerifyAsync(bucket, read.Object, hashes, destination, job, checkpointed: false);
+        return hashes;
+    }
+
+    private async Task<CopyResult> DownloadPartsAsync(IObjectStorage storage, string bucket, StoredObject source, string destination,
         JobContext job, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -76,6 +117,12 @@ public sealed class ObjectDownloader(IOptions<TransferOptions> options)
         }
 
         var hashes = await HashingCopy.HashFileAsync(destination, cancellationToken);
+        await VerifyAsync(bucket, source, hashes, destination, job, checkpointed: true);
+        return hashes;
+    }
+
+    private static async Task VerifyAsync(string bucket, StoredObject source, CopyResult hashes, string destination, JobContext job, bool checkpointed)
+    {
         var problem = hashes.Length != source.Size ? $"size {hashes.Length} instead of {source.Size}"
             : source.Md5 is { } md5 && md5 != hashes.Md5 ? $"MD5 {hashes.Md5} instead of {md5}"
             : source.Sha256 is { } sha && sha != hashes.Sha256 ? $"SHA-256 {hashes.Sha256} instead of {sha}"
@@ -83,11 +130,16 @@ public sealed class ObjectDownloader(IOptions<TransferOptions> options)
         if (problem is not null)
         {
             DatasetStorage.DeleteTemp(destination);
-            await job.SaveCheckpointAsync<DownloadCheckpoint?>(null, CancellationToken.None);
+            if (checkpointed)
+            {
+                await job.SaveCheckpointAsync<DownloadCheckpoint?>(null, CancellationToken.None);
+            }
             throw new JobFailedException($"Verification of {bucket}/{source.Key} failed: the downloaded bytes have {problem}. The object may be corrupt; nothing was kept.");
         }
-        return hashes;
     }
+
+    private static JobFailedException Gone(string bucket, string key) =>
+        new($"The object `{key}` no longer exists in bucket `{bucket}`.");
 
     private static async Task<long> CopyAtAsync(Stream body, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length, CancellationToken cancellationToken)
     {

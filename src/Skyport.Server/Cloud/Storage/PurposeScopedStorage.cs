@@ -31,6 +31,12 @@ internal sealed class PurposeScopedStorage(IObjectStorage inner, string purpose)
         return await inner.OpenReadAsync(bucket, key, offset, length, cancellationToken);
     }
 
+    public async Task<ObjectRead?> ReadAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        using var _ = CredentialPurpose.Use(purpose);
+        return await inner.ReadAsync(bucket, key, cancellationToken);
+    }
+
     public async Task<StoredObject> UploadAsync(UploadRequest request, string? checkpoint, Func<string, Task> saveCheckpoint, Action<long> progress,
         CancellationToken cancellationToken)
     {

@@ -29,14 +29,29 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
         try
         {
             var head = await Call($"{bucket}/{key}", () => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken));
-            return new StoredObject(key, head.ContentLength, head.ETag, head.LastModified?.ToUniversalTime(),
-                SinglePartMd5(head.ETag), head.Metadata[Sha256Metadata] is { Length: 64 } sha ? sha : null);
+            return Describe(key, head.ContentLength, head.ETag, head.LastModified, head.Metadata);
         }
         catch (StorageException e) when (e.Failure == StorageFailure.NotFound)
         {
             return null;
         }
     }
+
+    public async Task<ObjectRead?> ReadAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await Call($"{bucket}/{key}", () => s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken));
+            return new ObjectRead(Describe(key, response.ContentLength, response.ETag, response.LastModified, response.Metadata), new ResponseStream(response));
+        }
+        catch (StorageException e) when (e.Failure == StorageFailure.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static StoredObject Describe(string key, long size, string? etag, DateTime? lastModified, MetadataCollection metadata) =>
+        new(key, size, etag, lastModified?.ToUniversalTime(), SinglePartMd5(etag), metadata[Sha256Metadata] is { Length: 64 } sha ? sha : null);
 
     public async Task<ObjectListing> ListAsync(string bucket, string? prefix, string? delimiter, int limit, string? pageToken, CancellationToken cancellationToken)
     {
@@ -83,8 +98,14 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
                 UseChunkEncoding = false,
             };
             put.Metadata[Sha256Metadata] = request.Sha256;
-            await Call($"{request.Bucket}/{request.Key}", () => s3.PutObjectAsync(put, cancellationToken));
+            var response = await Call($"{request.Bucket}/{request.Key}", () => s3.PutObjectAsync(put, cancellationToken));
             progress(request.Size);
+            if (SinglePartMd5(response.ETag) == request.Md5)
+            {
+                // The store computed this ETag over the bytes it stored, and it is our MD5: those bytes are ours, so no HEAD
+                // is needed. Only what the store vouched for is reported (not the SHA-256 metadata we sent).
+                return new StoredObject(request.Key, request.Size, response.ETag, null, request.Md5, null);
+            }
         }
         else
         {
@@ -243,7 +264,11 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
 
     private sealed record MultipartPart(string ETag, string Md5);
 
-    /// <summary>Disposes the GET response together with its body.</summary>
+    /// <summary>
+    /// Disposes the GET response together with its body. On a whole-object GET whose ETag is an MD5, the SDK checks the
+    /// bytes against it as the last one is read; a mismatch is reported as <see cref="InvalidDataException"/>, like any
+    /// other verification failure, rather than as a client error.
+    /// </summary>
     private sealed class ResponseStream(GetObjectResponse response) : Stream
     {
         private readonly Stream _inner = response.ResponseStream;
@@ -253,9 +278,20 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await _inner.ReadAsync(buffer, cancellationToken);
+            }
+            catch (AmazonClientException e) when (e.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"the bytes received do not match the object's MD5 (ETag {response.ETag})", e);
+            }
+        }
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using Skyport.Tests.Infrastructure;
+
+namespace Skyport.Tests.CloudStorage;
+
+/// <summary>
+/// Small objects move in as few requests as verification allows, since with many small objects every round trip
+/// counts: a get job fetches the object in one GET (the size, ETag and metadata of that very answer vouch for the
+/// bytes, so no HEAD first), and a send is one PUT whose ETag is checked against the dataset's MD5 (no HEAD after).
+/// The emulator's request log shows exactly what reached the store.
+/// </summary>
+public sealed class S3RequestEconomyTests(TransferCloudFixture fixture) : IClassFixture<TransferCloudFixture>
+{
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task SmallObject_GetIsOneWholeGet_AndSendIsOneVerifiedPut()
+    {
+        await using var server = await SkyportServer.StartAsync(fixture.ServerSettings());
+        using var session = await fixture.SignInAsync(server.BaseAddress);
+        var bucket = await fixture.NewBucketAsync();
+        var content = RandomNumberGenerator.GetBytes(100_000);
+        await fixture.PutAsync(bucket, "small.bin", content);
+
+        var (datasetId, jobId) = await session.GetAsync(bucket, "small.bin");
+        Assert.Equal("ok", (await session.Http.WaitForJobAsync(jobId, Slow)).GetProperty("state").GetString());
+        Assert.Equal(content, await session.ContentAsync(datasetId));
+        var fetched = await fixture.Cloud.S3RequestsAsync(bucket, "small.bin");
+        // The test's own upload, the request's check (a HEAD, answered before the job was queued), then the job's single whole-object GET.
+        Assert.Equal(["PutObject", "HeadObject", "GetObject"], fetched.Select(r => r.Operation));
+        Assert.Null(fetched[2].Range);
+
+        var target = await fixture.NewBucketAsync();
+        var sendJob = await session.SendAsync(datasetId, target, "small.bin");
+        var sent = await session.Http.WaitForJobAsync(sendJob, Slow);
+        Assert.Equal("ok", sent.GetProperty("state").GetString());
+        Assert.Equal(content, await fixture.ReadAsync(target, "small.bin"));
+        var put = await fixture.Cloud.S3RequestsAsync(target, "small.bin");
+        // overwrite_existing: no existence check; the PUT's ETag (the store's MD5 of what it stored) is the verification.
+        // (The test's own read-back above is the GetObject after it.)
+        Assert.Equal(["PutObject", "GetObject"], put.Select(r => r.Operation));
+    }
+
+    [Fact]
+    public async Task SmallObject_ReplacedAfterTheRequestWasChecked_ImportsTheBytesItWasSent_Verified()
+    {
+        // The job trusts nothing from the request's check but the size class: the answer to its GET describes the bytes.
+        await using var server = await SkyportServer.StartAsync(fixture.ServerSettings(new Dictionary<string, string> { ["Skyport:Jobs:Workers"] = "0" }));
+        using var session = await fixture.SignInAsync(server.BaseAddress);
+        var bucket = await fixture.NewBucketAsync();
+        await fixture.PutAsync(bucket, "moving.txt", "first version\n"u8.ToArray());
+        var (datasetId, jobId) = await session.GetAsync(bucket, "moving.txt");
+        var replacement = RandomNumberGenerator.GetBytes(70_000);
+        await fixture.PutAsync(bucket, "moving.txt", replacement);
+
+        await using var worker = await SkyportServer.StartAsync(fixture.ServerSettings(), server.DataDir);
+        Assert.Equal("ok", (await session.Http.WaitForJobAsync(jobId, Slow)).GetProperty("state").GetString());
+        Assert.Equal(replacement, await session.ContentAsync(datasetId));
+        var dataset = await session.DatasetAsync(datasetId);
+        Assert.Equal(replacement.Length, dataset.GetProperty("file_size").GetInt64());
+    }
+}
