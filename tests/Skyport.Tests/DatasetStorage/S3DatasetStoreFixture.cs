@@ -168,8 +168,17 @@ public class S3DatasetStoreFixture : IAsyncLifetime, IStorageFixture
 
 public sealed record StaticS3Key(string AccessKeyId, string SecretAccessKey);
 
+/// <summary>The get and send suites share one server and test cloud; their tests run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class S3StoredDatasetsCollection : ICollectionFixture<S3DatasetStoreFixture>
+{
+    public const string Name = "Cloud get and send with datasets in an S3 bucket";
+}
+
 /// <summary>The cloud get suite with datasets kept in the S3 bucket: objects come in, are committed to the store, and display from it.</summary>
-public sealed class S3StoredDatasetsGetTests(S3DatasetStoreFixture fixture) : CloudGetTests<S3DatasetStoreFixture>(fixture), IClassFixture<S3DatasetStoreFixture>;
+[Collection(S3StoredDatasetsCollection.Name)]
+public sealed class S3StoredDatasetsGetTests(S3DatasetStoreFixture fixture) : CloudGetTests<S3DatasetStoreFixture>(fixture);
 
 /// <summary>The cloud send suite with datasets kept in the S3 bucket: sends read the dataset from the store.</summary>
-public sealed class S3StoredDatasetsSendTests(S3DatasetStoreFixture fixture) : CloudSendTests<S3DatasetStoreFixture>(fixture), IClassFixture<S3DatasetStoreFixture>;
+[Collection(S3StoredDatasetsCollection.Name)]
+public sealed class S3StoredDatasetsSendTests(S3DatasetStoreFixture fixture) : CloudSendTests<S3DatasetStoreFixture>(fixture);
