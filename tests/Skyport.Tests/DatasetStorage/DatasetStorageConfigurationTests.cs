@@ -67,8 +67,11 @@ public sealed class DatasetStorageConfigurationTests
 }
 
 /// <summary>At start the server proves it can read and write its bucket; when it cannot, it does not start and says why.</summary>
-public sealed class DatasetStorageReadinessTests(TestCloudFixture fixture) : IClassFixture<TestCloudFixture>
+[Collection(S3DatasetStoreCollection.Name)]
+public sealed class DatasetStorageReadinessTests(S3DatasetStoreFixture fixture)
 {
+    private readonly string _bucket = $"ready-{Guid.NewGuid():N}"[..20];
+
     private TestCloud Cloud => fixture.Cloud;
 
     [Fact]
@@ -77,11 +80,11 @@ public sealed class DatasetStorageReadinessTests(TestCloudFixture fixture) : ICl
         var key = await S3DatasetStoreFixture.CreateStaticKeyAsync(Cloud);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
-            await SkyportServer.StartAsync(S3DatasetStoreFixture.StoreSettings(Cloud, "no-such-bucket", key)));
+            await SkyportServer.StartAsync(S3DatasetStoreFixture.StoreSettings(Cloud, _bucket, key)));
 
         Assert.Contains("Skyport:DatasetStorage", error.Message);
         Assert.Contains("configuration", error.Message);
-        Assert.Contains("no-such-bucket", error.Message);
+        Assert.Contains(_bucket, error.Message);
         Assert.DoesNotContain(key.SecretAccessKey, error.Message);
     }
 
@@ -89,13 +92,13 @@ public sealed class DatasetStorageReadinessTests(TestCloudFixture fixture) : ICl
     public async Task Start_WithWrongSecret_FailsWithTheStoresReason_WithoutTheSecret()
     {
         var key = await S3DatasetStoreFixture.CreateStaticKeyAsync(Cloud);
-        await Cloud.CreateBucketAsync("site-datasets");
+        await Cloud.CreateBucketAsync(_bucket);
         var wrong = key with { SecretAccessKey = "not-" + key.SecretAccessKey };
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
-            await SkyportServer.StartAsync(S3DatasetStoreFixture.StoreSettings(Cloud, "site-datasets", wrong)));
+            await SkyportServer.StartAsync(S3DatasetStoreFixture.StoreSettings(Cloud, _bucket, wrong)));
 
-        Assert.Contains("site-datasets", error.Message);
+        Assert.Contains(_bucket, error.Message);
         Assert.Contains("SignatureDoesNotMatch", error.Message);
         Assert.DoesNotContain(wrong.SecretAccessKey, error.Message);
     }
@@ -104,7 +107,7 @@ public sealed class DatasetStorageReadinessTests(TestCloudFixture fixture) : ICl
     public async Task Start_WithUnreachableEndpoint_FailsNamingIt()
     {
         var key = await S3DatasetStoreFixture.CreateStaticKeyAsync(Cloud);
-        var settings = S3DatasetStoreFixture.StoreSettings(Cloud, "site-datasets", key);
+        var settings = S3DatasetStoreFixture.StoreSettings(Cloud, _bucket, key);
         settings["Skyport:DatasetStorage:ServiceUrl"] = "http://127.0.0.1:9/";
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await SkyportServer.StartAsync(settings));
@@ -117,11 +120,13 @@ public sealed class DatasetStorageReadinessTests(TestCloudFixture fixture) : ICl
     public async Task Start_WithAWorkingBucket_Succeeds_AndLeavesNoProbeBehind()
     {
         var key = await S3DatasetStoreFixture.CreateStaticKeyAsync(Cloud);
-        await Cloud.CreateBucketAsync("ready-datasets");
+        await Cloud.CreateBucketAsync(_bucket);
 
-        await using var server = await SkyportServer.StartAsync(S3DatasetStoreFixture.StoreSettings(Cloud, "ready-datasets", key));
+        await using var server = await SkyportServer.StartAsync(S3DatasetStoreFixture.StoreSettings(Cloud, _bucket, key));
 
-        var requests = await Cloud.S3RequestsAsync("ready-datasets");
+        var requests = await Cloud.S3RequestsAsync(_bucket);
+        var listing = await fixture.Store.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = _bucket });
+        Assert.Empty(listing.S3Objects ?? []);
         Assert.Contains(requests, r => r.Operation == "PutObject" && r.Succeeded && r.Key!.StartsWith("site/.skyport-probe/", StringComparison.Ordinal));
         Assert.Contains(requests, r => r.Operation == "DeleteObject" && r.Succeeded);
         Assert.DoesNotContain(requests, r => r.Operation == "GetObject");

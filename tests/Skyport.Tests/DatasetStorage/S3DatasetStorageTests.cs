@@ -12,7 +12,8 @@ namespace Skyport.Tests.DatasetStorage;
 /// Datasets kept in an S3 bucket: an upload becomes ok only once its object is in the bucket and verified; display
 /// (with ranges) and downloads read from the bucket; purging removes the object. Nothing lands in the local files folder.
 /// </summary>
-public sealed class S3DatasetStorageTests(S3DatasetStoreFixture fixture) : IClassFixture<S3DatasetStoreFixture>
+[Collection(S3DatasetStoreCollection.Name)]
+public sealed class S3DatasetStorageTests(S3DatasetStoreFixture fixture)
 {
     private const int MiB = 1 << 20;
 
@@ -33,6 +34,18 @@ public sealed class S3DatasetStorageTests(S3DatasetStoreFixture fixture) : IClas
         var id = await User.PasteAsync(history, content, name: name);
         var dataset = await User.WaitForOkDatasetAsync(id);
         return (history, id, dataset.GetProperty("uuid").GetString()!);
+    }
+
+    /// <summary>No staged file stays behind (the server is shared, so a job of an earlier test may still be finishing: wait for it).</summary>
+    private async Task AssertStagingEmptiesAsync()
+    {
+        var tmp = Path.Combine(fixture.Server.DataDir, "tmp");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Directory.GetFiles(tmp).Length > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Empty(Directory.GetFiles(tmp));
     }
 
     private static string Uuid(JsonElement dataset) => dataset.GetProperty("uuid").GetString()!;
@@ -59,7 +72,7 @@ public sealed class S3DatasetStorageTests(S3DatasetStoreFixture fixture) : IClas
         Assert.Equal(UploadRequests.Sha256Hex(content), UploadRequests.Hash(dataset, "SHA-256"));
         Assert.Equal($"\"{UploadRequests.Md5Hex(content)}\"", head.ETag);
         Assert.Empty(Directory.GetFiles(Path.Combine(fixture.Server.DataDir, "files"), "*", SearchOption.AllDirectories));
-        Assert.Empty(Directory.GetFiles(Path.Combine(fixture.Server.DataDir, "tmp")));
+        await AssertStagingEmptiesAsync();
     }
 
     [Fact]
@@ -222,7 +235,7 @@ public sealed class S3DatasetStorageTests(S3DatasetStoreFixture fixture) : IClas
         Assert.True(job.GetProperty("state").GetString() == "ok", job.ToString());
 
         Assert.Equal(content, await fixture.ReadAsync(bucket, label.GetProperty("object").GetString()!));
-        Assert.Empty(Directory.GetFiles(Path.Combine(fixture.Server.DataDir, "tmp")));
+        await AssertStagingEmptiesAsync();
         Assert.Empty(Directory.GetFiles(Path.Combine(fixture.Server.DataDir, "files"), "*", SearchOption.AllDirectories));
     }
 

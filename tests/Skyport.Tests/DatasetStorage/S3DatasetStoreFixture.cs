@@ -18,8 +18,10 @@ namespace Skyport.Tests.DatasetStorage;
 /// the administrator configured (<c>Skyport:DatasetStorage</c>), plus everything <see cref="IStorageFixture"/> gives
 /// (a user signed in through the OIDC provider with an AWS authorization), so the cloud get/send suites run on it too.
 /// <see cref="Store"/> is a direct client with the site's key, for checking what Skyport keeps in its bucket.
+/// One test cloud serves every class of the collection (they run one after another, so faults never overlap);
+/// classes that need other settings start their own server on it (<see cref="StartServerAsync"/>).
 /// </summary>
-public class S3DatasetStoreFixture : IAsyncLifetime, IStorageFixture
+public sealed class S3DatasetStoreFixture : IAsyncLifetime, IStorageFixture
 {
     public const string Prefix = "site/";
 
@@ -44,26 +46,29 @@ public class S3DatasetStoreFixture : IAsyncLifetime, IStorageFixture
     public string Sha256MetadataKey => "skyport-sha256";
     public IReadOnlyList<string> OddKeys => ["dir/my file.txt", "données/é.txt", "../escape.txt", "a/../../b.txt"];
 
-    /// <summary>Settings beyond the storage ones (fault fixtures narrow retries and parallelism).</summary>
-    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
-
     public async Task InitializeAsync()
     {
         _cloud = await TestCloud.StartAsync();
         Key = await CreateStaticKeyAsync(_cloud);
         await _cloud.CreateBucketAsync(DatasetBucket);
-        var settings = StorageUser.Settings(_cloud);
-        foreach (var (name, value) in StoreSettings(_cloud, DatasetBucket, Key).Concat(ExtraSettings))
-        {
-            settings[name] = value;
-        }
-        settings["Skyport:Uploads:AllowPrivateUrls"] = "true";
-        _server = await SkyportServer.StartAsync(settings, configure: Logs.AddTo);
+        _server = await StartServerAsync(DatasetBucket, new Dictionary<string, string?>(), Logs);
         await _cloud.RegisterAwsRoleAsync(new AwsRole(RoleArn, _cloud.Issuer, TestCloud.ClientId, Subject, 43200));
         (_login, AuthzId) = await StorageUser.SignInWithAuthzAsync(_server, _cloud, Subject, "aws",
             new { role_arn = RoleArn, endpoint = _cloud.S3.ToString(), region = "us-east-1" });
         _s3 = await DirectClientAsync();
         _store = S3ClientFactory.Create(new AwsCloudCredentials(new BasicAWSCredentials(Key.AccessKeyId, Key.SecretAccessKey), "us-east-1", _cloud.S3.ToString()));
+    }
+
+    /// <summary>Another server on this test cloud keeping its datasets in <paramref name="bucket"/> (created by the caller).</summary>
+    public async Task<SkyportServer> StartServerAsync(string bucket, IReadOnlyDictionary<string, string?> extra, LogCapture? logs = null)
+    {
+        var settings = StorageUser.Settings(Cloud);
+        foreach (var (name, value) in StoreSettings(Cloud, bucket, Key).Concat(extra))
+        {
+            settings[name] = value;
+        }
+        settings["Skyport:Uploads:AllowPrivateUrls"] = "true";
+        return await SkyportServer.StartAsync(settings, configure: logs is null ? null : logs.AddTo);
     }
 
     /// <summary>The dataset storage settings an administrator writes for a bucket of the emulator.</summary>
@@ -168,17 +173,17 @@ public class S3DatasetStoreFixture : IAsyncLifetime, IStorageFixture
 
 public sealed record StaticS3Key(string AccessKeyId, string SecretAccessKey);
 
-/// <summary>The get and send suites share one server and test cloud; their tests run one after another.</summary>
+/// <summary>Every class that needs the S3 emulator for dataset storage shares one test cloud; their tests run one after another.</summary>
 [CollectionDefinition(Name)]
-public sealed class S3StoredDatasetsCollection : ICollectionFixture<S3DatasetStoreFixture>
+public sealed class S3DatasetStoreCollection : ICollectionFixture<S3DatasetStoreFixture>
 {
-    public const string Name = "Cloud get and send with datasets in an S3 bucket";
+    public const string Name = "Datasets in an S3 bucket";
 }
 
 /// <summary>The cloud get suite with datasets kept in the S3 bucket: objects come in, are committed to the store, and display from it.</summary>
-[Collection(S3StoredDatasetsCollection.Name)]
+[Collection(S3DatasetStoreCollection.Name)]
 public sealed class S3StoredDatasetsGetTests(S3DatasetStoreFixture fixture) : CloudGetTests<S3DatasetStoreFixture>(fixture);
 
 /// <summary>The cloud send suite with datasets kept in the S3 bucket: sends read the dataset from the store.</summary>
-[Collection(S3StoredDatasetsCollection.Name)]
+[Collection(S3DatasetStoreCollection.Name)]
 public sealed class S3StoredDatasetsSendTests(S3DatasetStoreFixture fixture) : CloudSendTests<S3DatasetStoreFixture>(fixture);
