@@ -85,6 +85,7 @@ const admin = await listen(
     ['POST', '/google/service-accounts', json((body) => ({ service_account: google.registerServiceAccount(body) }))],
     ['POST', '/s3/buckets', json(async (body) => ({ bucket: await s3.createBucket(body) }))],
     ['POST', '/s3/objects', json((body) => s3.putObject(body))],
+    ['POST', '/s3/keys', json(() => s3.createStaticKey())],
     ['POST', '/s3/objects/corrupt', json((body) => s3.corruptObject(body))],
     ['POST', '/s3/denied-buckets', json((body) => (s3.denyBucket(body), { ok: true }))],
     ['DELETE', '/s3/denied-buckets/{bucket}', (req, res, { bucket }) => (s3.allowBucket(decodeURIComponent(bucket)), sendJson(res, 200, { ok: true }))],

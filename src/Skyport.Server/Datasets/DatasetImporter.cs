@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Skyport.Server.Data;
+using Skyport.Server.Datasets.Storage;
 using Skyport.Server.Datatypes;
 using Skyport.Server.Jobs;
 
@@ -14,12 +15,13 @@ public sealed record ImportOptions(string Extension, bool ToPosixLines, bool Spa
 /// <summary>
 /// Turns a complete file of received bytes into an <c>ok</c> dataset: sniffs the datatype, optionally
 /// decompresses and converts text (binary data is never altered), hashes what is stored, moves it into
-/// place and only then marks the dataset ok with its size, MD5, SHA-256 and peek. Any failure leaves
+/// place (commits it to the dataset store) and only then marks the dataset ok with its size, MD5, SHA-256 and peek. Any failure leaves
 /// the dataset as it was (the job marks it <c>error</c>); temporary files are removed.
 /// </summary>
 public sealed class DatasetImporter(
     SkyportDbContext db,
     DatasetStorage storage,
+    IDatasetStore store,
     DatatypeRegistry datatypes,
     DatatypeSniffer sniffer,
     TimeProvider clock)
@@ -78,14 +80,8 @@ public sealed class DatasetImporter(
 
             var peek = Peek.Make(final, datatype);
             var blurb = await BlurbAsync(final, datatype, hashes.Length, cancellationToken);
-            storage.Commit(final, dataset.Uuid);
-            temporaries.Remove(final);
-            var stored = new FileInfo(storage.PathFor(dataset.Uuid)).Length;
-            if (stored != hashes.Length)
-            {
-                storage.Delete(dataset.Uuid);
-                throw new JobFailedException($"Stored file has {stored} bytes but {hashes.Length} were written; the dataset was not kept.");
-            }
+            // The store verifies what it holds (size, and hashes where it reports them) and leaves nothing when that fails.
+            await store.CommitAsync(final, dataset.Uuid, hashes, cancellationToken);
 
             var now = clock.GetUtcNow().UtcDateTime;
             var updated = await db.Datasets
@@ -99,10 +95,11 @@ public sealed class DatasetImporter(
             if (updated == 0)
             {
                 // Cancelled or purged while we worked: its bytes must not linger.
-                storage.Delete(dataset.Uuid);
+                await store.DeleteAsync(dataset.Uuid, CancellationToken.None);
                 throw new OperationCanceledException("The dataset was discarded while it was being imported.");
             }
-            if (consumeSource && source != final)
+            // A local commit moved the file away; a remote one copied it, and the staged copy is no longer needed.
+            if (consumeSource)
             {
                 DatasetStorage.DeleteTemp(source);
             }

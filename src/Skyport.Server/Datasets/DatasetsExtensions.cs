@@ -1,3 +1,4 @@
+using Skyport.Server.Datasets.Storage;
 using Skyport.Server.Histories;
 
 namespace Skyport.Server.Datasets;
@@ -6,7 +7,7 @@ public static class DatasetsExtensions
 {
     public static WebApplicationBuilder AddHistoriesAndDatasets(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<DatasetStorage>();
+        builder.Services.AddDatasetStorage();
         builder.Services.AddScoped<HistoriesService>();
         builder.Services.AddScoped<DatasetsService>();
         builder.Services.AddScoped<DatasetJobQueue>();

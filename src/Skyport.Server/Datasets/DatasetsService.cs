@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
+using Skyport.Server.Cloud.Storage;
 using Skyport.Server.Data;
+using Skyport.Server.Datasets.Storage;
 using Skyport.Server.Datatypes;
 using Skyport.Server.Galaxy;
 using Skyport.Server.Histories;
@@ -15,10 +17,11 @@ public sealed partial class DatasetsService(
     CurrentUser current,
     IdEncoder ids,
     HistoriesService histories,
-    DatasetStorage storage,
+    IDatasetStore store,
     DatatypeRegistry datatypes,
     JobCancellation cancellation,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<DatasetsService> logger)
 {
     private const int MaxNameLength = 1024;
 
@@ -78,19 +81,19 @@ public sealed partial class DatasetsService(
 
     /// <summary>The dataset's bytes, with HTTP range support; <paramref name="toExt"/> makes it a named download as in Galaxy.</summary>
     public async Task<IResult> DisplayAsync(EncodedId id, string? toExt, CancellationToken cancellationToken) =>
-        Display(await FindOwnedAsync(ids.Decode(id, "dataset id"), tracked: false, cancellationToken), toExt);
+        await DisplayAsync(await FindOwnedAsync(ids.Decode(id, "dataset id"), tracked: false, cancellationToken), toExt, cancellationToken);
 
     /// <summary>The download_url form: like the other history item routes, the dataset must belong to that history.</summary>
     public async Task<IResult> DisplayInHistoryAsync(EncodedId historyId, EncodedId id, string? toExt, CancellationToken cancellationToken) =>
-        Display(await FindInHistoryAsync(historyId, id, tracked: false, cancellationToken), toExt);
+        await DisplayAsync(await FindInHistoryAsync(historyId, id, tracked: false, cancellationToken), toExt, cancellationToken);
 
-    private IResult Display(Dataset dataset, string? toExt)
+    private async Task<IResult> DisplayAsync(Dataset dataset, string? toExt, CancellationToken cancellationToken)
     {
         if (dataset.Purged)
         {
             throw new ActionInputException("The dataset you are attempting to view has been purged.");
         }
-        if (dataset.State != DatasetState.Ok || !storage.Exists(dataset.Uuid))
+        if (dataset.State != DatasetState.Ok || !await StoredAsync(dataset.Uuid, cancellationToken))
         {
             throw new ActionInputException($"The dataset is not ready to be displayed (state: {DatasetViews.StateName(dataset.State)}).");
         }
@@ -102,10 +105,20 @@ public sealed partial class DatasetsService(
             downloadName = $"Galaxy{dataset.Hid}-[{SafeFileName().Replace(dataset.Name, "_")}].{ext}";
         }
         var contentType = downloadName is null && !type.IsBinary ? "text/plain; charset=utf-8" : type.MimeType;
-        var path = storage.PathFor(dataset.Uuid);
-        return new DatasetFileResult(Results.File(path, contentType, downloadName, lastModified: dataset.UpdateTime,
-            entityTag: dataset.Sha256 is null ? null : new EntityTagHeaderValue($"\"{dataset.Sha256}\""), enableRangeProcessing: true),
-            new FileInfo(path).Length);
+        return new DatasetFileResult(store, dataset.Uuid, dataset.FileSize, contentType, downloadName, dataset.UpdateTime,
+            dataset.Sha256 is null ? null : new EntityTagHeaderValue($"\"{dataset.Sha256}\""));
+    }
+
+    private async Task<bool> StoredAsync(Guid uuid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.ExistsAsync(uuid, cancellationToken);
+        }
+        catch (StorageException e) when (e.Failure == StorageFailure.Transient)
+        {
+            throw new StoreUnavailableException($"The dataset store did not answer: {e.Message} Please try again.");
+        }
     }
 
     /// <summary>The caller's dataset: 404 when it does not exist, 403 when it belongs to someone else.</summary>
@@ -185,7 +198,7 @@ public sealed partial class DatasetsService(
         await cancellation.CancelJobsProducingAsync(dataset.Id, cancellationToken);
         if (purge)
         {
-            storage.Delete(dataset.Uuid);
+            await store.DeleteQuietlyAsync(dataset.Uuid, logger);
         }
         return await DetailsAsync(dataset, cancellationToken);
     }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Skyport.Server.Data;
 using Skyport.Server.Datasets;
+using Skyport.Server.Datasets.Storage;
 using Skyport.Server.Galaxy;
 using Skyport.Server.Users;
 
@@ -10,8 +11,9 @@ public sealed class HistoriesService(
     SkyportDbContext db,
     CurrentUser current,
     IdEncoder ids,
-    DatasetStorage storage,
-    TimeProvider clock)
+    IDatasetStore store,
+    TimeProvider clock,
+    ILogger<HistoriesService> logger)
 {
     private const int MaxNameLength = 255;
 
@@ -130,7 +132,7 @@ public sealed class HistoriesService(
         // Files go only after the rows say purged: a crash in between leaves orphaned files, never rows without bytes.
         foreach (var uuid in files)
         {
-            storage.Delete(uuid);
+            await store.DeleteQuietlyAsync(uuid, logger);
         }
         return await DetailsAsync(history, cancellationToken);
     }

@@ -159,6 +159,17 @@ export async function startS3({ hub }) {
       return { offset: at, size };
     },
 
+    /** A long-lived key pair of its own account (no session token), as an administrator would create for a site's bucket. */
+    createStaticKey() {
+      const accessKeyId = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
+      const secretAccessKey = randomBytes(30).toString('base64');
+      const accountId = String(100000000000 + Math.floor(Math.random() * 800000000000));
+      const account = new AWSAccount(Number(accountId), accountId);
+      accounts.set(accountId, account);
+      account.createKeyPair(accessKeyId, secretAccessKey);
+      return { access_key_id: accessKeyId, secret_access_key: secretAccessKey };
+    },
+
     denyBucket({ bucket }) {
       if (typeof bucket !== 'string' || bucket === '') throw new Error('bucket is required');
       denied.add(bucket);

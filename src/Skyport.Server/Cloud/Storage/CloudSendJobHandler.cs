@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Data;
 using Skyport.Server.Datasets;
+using Skyport.Server.Datasets.Storage;
 using Skyport.Server.Jobs;
 
 namespace Skyport.Server.Cloud.Storage;
@@ -12,14 +13,15 @@ namespace Skyport.Server.Cloud.Storage;
 /// upload's own progress, so a restarted job continues the same upload to the same key. Afterwards the
 /// object's size and Skyport's SHA-256 (and the MD5 where the store vouches for it) must match the dataset.
 /// </summary>
-public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbContext db, DatasetStorage files, IOptions<TransferOptions> options, TimeProvider clock) : IJobHandler
+public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbContext db, IDatasetStore files, IOptions<TransferOptions> options, TimeProvider clock) : IJobHandler
 {
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
         var parameters = context.Parameters<CloudSendParameters>();
         var datasetId = context.Job.InputDatasetId ?? throw new JobFailedException("Cloud send job has no input dataset.");
         var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken);
-        if (dataset is null || dataset.Purged || dataset.State != DatasetState.Ok || !files.Exists(dataset.Uuid))
+        if (dataset is null || dataset.Purged || dataset.State != DatasetState.Ok
+            || !await CloudTransfers.JobStepAsync(() => files.ExistsAsync(dataset.Uuid, cancellationToken)))
         {
             throw new JobFailedException("The dataset to send was deleted, purged or is no longer ok.");
         }
@@ -40,7 +42,9 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
             await context.SaveCheckpointAsync(checkpoint, cancellationToken);
         }
 
-        var request = new UploadRequest(parameters.Bucket, checkpoint.FinalKey, files.PathFor(dataset.Uuid), dataset.FileSize, md5, sha256);
+        // The stored file itself, or (remote dataset store) a verified local copy removed when the send ends.
+        using var source = await CloudTransfers.JobStepAsync(() => files.GetLocalFileAsync(dataset.Uuid, new CopyResult(dataset.FileSize, md5, sha256), cancellationToken));
+        var request = new UploadRequest(parameters.Bucket, checkpoint.FinalKey, source.Path, dataset.FileSize, md5, sha256);
         StoredObject stored;
         try
         {

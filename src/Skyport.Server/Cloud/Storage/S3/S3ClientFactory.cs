@@ -9,7 +9,8 @@ namespace Skyport.Server.Cloud.Storage.S3;
 public static class S3ClientFactory
 {
     /// <param name="maxConnections">Concurrent connections to the endpoint; parallel part transfers beyond it queue.</param>
-    public static IAmazonS3 Create(AwsCloudCredentials credentials, int maxConnections = 16)
+    /// <param name="forcePathStyle">Path-style addressing; by default only for a custom ServiceUrl.</param>
+    public static IAmazonS3 Create(AwsCloudCredentials credentials, int maxConnections = 16, bool? forcePathStyle = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxConnections, 1);
         var config = new AmazonS3Config
@@ -23,12 +24,13 @@ public static class S3ClientFactory
         if (credentials.ServiceUrl is null)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(credentials.Region);
+            config.ForcePathStyle = forcePathStyle ?? false;
             return new AmazonS3Client(credentials.Credentials, config);
         }
         // Compatible stores rarely have wildcard DNS for bucket.host, so address buckets by path; they still check
         // the SigV4 region, which cannot be inferred from a custom URL.
         config.ServiceURL = credentials.ServiceUrl;
-        config.ForcePathStyle = true;
+        config.ForcePathStyle = forcePathStyle ?? true;
         config.AuthenticationRegion = credentials.Region;
         return new CompatibleS3Client(credentials.Credentials, config);
     }
