@@ -34,14 +34,19 @@ internal sealed class CrossSiteRequestGuard(RequestDelegate next)
 
     private static bool UsesApiKey(HttpRequest request) => request.Headers.ContainsKey("x-api-key") || request.Query.ContainsKey("key");
 
+    /// <summary>
+    /// Fetch Metadata when the browser sends it (all current browsers); otherwise the Origin's host must be this
+    /// server's. The scheme is not compared: behind a TLS-terminating proxy the page is https while Kestrel sees http.
+    /// </summary>
     private static bool IsFromThisSite(HttpRequest request)
     {
         var site = request.Headers["Sec-Fetch-Site"].ToString();
-        if (site.Length > 0 && site is not ("same-origin" or "none"))
+        if (site.Length > 0)
         {
-            return false;
+            return site is "same-origin" or "none";
         }
         var origin = request.Headers.Origin.ToString();
-        return origin.Length == 0 || string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+        return origin.Length == 0
+            || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
     }
 }

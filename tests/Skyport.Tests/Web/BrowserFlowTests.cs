@@ -50,9 +50,15 @@ public sealed class BrowserFlowTests(S3Fixture fixture, Browser browser) : IClas
         var bed = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 40_000).Select(i => $"chr1\t{i * 100}\t{i * 100 + 50}\tpeak{i}\n")));
         await page.GetByLabel("Datatype").SelectOptionAsync("bed");
         await page.GetByLabel("Genome (dbkey)").FillAsync("hg38");
-        await page.Locator("#upload-files").SetInputFilesAsync(new FilePayload { Name = "peaks.bed", MimeType = "text/plain", Buffer = bed });
+        await page.Locator("#upload-files").SetInputFilesAsync(new[]
+        {
+            new FilePayload { Name = "peaks.bed", MimeType = "text/plain", Buffer = bed },
+            new FilePayload { Name = "notes.bed", MimeType = "text/plain", Buffer = Encoding.ASCII.GetBytes("chr2\t10\t20\tsecond\n") },
+        });
+        await Expect(page.Locator("#upload-list li")).ToHaveCountAsync(2);
         var uploaded = page.Locator("tr", new() { Has = page.GetByText("peaks.bed", new() { Exact = true }) });
         await Expect(uploaded.Locator("[data-badge]")).ToHaveTextAsync("ok", new() { Timeout = Timeout });
+        await Expect(page.Locator("tr", new() { Has = page.GetByText("notes.bed", new() { Exact = true }) }).Locator("[data-badge]")).ToHaveTextAsync("ok");
         await Expect(uploaded).ToContainTextAsync("hg38");
         await Expect(uploaded).ToContainTextAsync("bed");
         await uploaded.GetByText("Peek").ClickAsync();
@@ -127,6 +133,12 @@ public sealed class BrowserFlowTests(S3Fixture fixture, Browser browser) : IClas
         await Expect(page.Locator("tr", new() { HasText = "Import" }).Filter(new() { HasText = "reads/sample1.fastq" }).Locator(".state")).ToHaveTextAsync("ok");
         await Browser.ScreenshotAsync(page, "08-transfers");
         Assert.Equal(bed, await fixture.ReadAsync(bucket, "results/peaks.bed"));
+
+        // Still usable on a small laptop screen.
+        await page.SetViewportSizeAsync(1024, 700);
+        await page.GotoAsync($"/histories/{historyId}");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Send selected" })).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync(page, "12-history-at-1024px");
     }
 
     [Fact]

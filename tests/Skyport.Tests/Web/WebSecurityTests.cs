@@ -108,6 +108,7 @@ public sealed partial class WebSecurityTests(IdentityFixture fixture) : IClassFi
     [InlineData("Sec-Fetch-Site", "cross-site")]
     [InlineData("Sec-Fetch-Site", "same-site")]
     [InlineData("Origin", "http://evil.example")]
+    [InlineData("Origin", "null")]
     public async Task CookieApiPost_FromAnotherSite_IsRefused(string header, string value)
     {
         using var login = await SignInAsync();
