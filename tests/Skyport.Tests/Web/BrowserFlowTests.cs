@@ -14,7 +14,8 @@ namespace Skyport.Tests.Web;
 /// history, upload a file, authorize AWS (the S3 emulator behind the STS double), browse a bucket, import two
 /// objects, send a dataset back and watch its progress. Each page is saved as a screenshot.
 /// </summary>
-public sealed class BrowserFlowTests(S3Fixture fixture, Browser browser) : IClassFixture<S3Fixture>, IClassFixture<Browser>
+[Collection(WebCollection.Name)]
+public sealed class BrowserFlowTests(S3Fixture fixture, Browser browser)
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(60);
 

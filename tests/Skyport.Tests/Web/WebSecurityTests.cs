@@ -2,13 +2,15 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Skyport.Tests.CloudStorage;
 using Skyport.Tests.Identity;
 using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.Web;
 
 /// <summary>The web UI over plain HTTP: who may see pages, cross-site request refusal, antiforgery, and no secrets in pages.</summary>
-public sealed partial class WebSecurityTests(IdentityFixture fixture) : IClassFixture<IdentityFixture>
+[Collection(WebCollection.Name)]
+public sealed partial class WebSecurityTests(S3Fixture fixture)
 {
     private SkyportServer Server => fixture.Server;
 
@@ -55,6 +57,20 @@ public sealed partial class WebSecurityTests(IdentityFixture fixture) : IClassFi
         var html = await anonymous.GetStringAsync("/signin");
 
         Assert.Contains($"href=\"/authnz/{IdentityFixture.Provider}/login?next=%2Fhistories\"", html);
+    }
+
+    [Fact]
+    public async Task Pages_AllowOnlyTheirOwnScripts_AndNoFraming()
+    {
+        using var anonymous = Server.Anonymous();
+
+        using var response = await anonymous.GetAsync("/signin");
+
+        var policy = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'self'", policy);
+        Assert.Contains("frame-ancestors 'none'", policy);
+        Assert.DoesNotContain("unsafe-inline", policy);
+        Assert.DoesNotContain("<script>", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
