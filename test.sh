@@ -7,10 +7,12 @@ cd "$root"
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: BioBlend (the real Galaxy client the suite drives) and pytest for it.
+# Debian packages: BioBlend (the real Galaxy client the suite drives), pytest for it, and Chromium.
 need_apt=()
 /usr/bin/python3 -c 'import bioblend' 2>/dev/null || need_apt+=(python3-bioblend)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need_apt+=(python3-pytest)
+# Headless Chromium for the web UI tests (Playwright drives it; it downloads no browser of its own).
+[[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
 if (( ${#need_apt[@]} )); then
   echo "Installing ${need_apt[*]}..."
   as_root apt-get update -qq

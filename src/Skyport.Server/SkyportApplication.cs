@@ -11,6 +11,7 @@ using Skyport.Server.Jobs;
 using Skyport.Server.ServerInfo;
 using Skyport.Server.Uploads;
 using Skyport.Server.Users;
+using Skyport.Server.Web;
 
 namespace Skyport.Server;
 
@@ -36,6 +37,7 @@ public static class SkyportApplication
         builder.AddHistoriesAndDatasets();
         builder.AddJobs();
         builder.AddUploads();
+        builder.AddWeb();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -43,6 +45,7 @@ public static class SkyportApplication
         app.UseStatusCodePages(GalaxyStatusCodePages.WriteAsync);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseWeb();
         app.MapServerInfo();
         app.MapUsers();
         app.MapHistories();
@@ -53,6 +56,7 @@ public static class SkyportApplication
         app.MapAuthnz();
         app.MapCloudAuthz();
         app.MapCloudStorage();
+        app.MapWeb();
         return app;
     }
 

@@ -115,14 +115,21 @@ public sealed partial class UsersService(
     public async Task<ApiKeyResponse> BaseAuthAsync(string? authorization, CancellationToken cancellationToken)
     {
         var (login, password) = ParseBasic(authorization);
-        var user = await db.Users.FirstOrDefaultAsync(
+        var user = await VerifyPasswordAsync(login, password, cancellationToken);
+        return new ApiKeyResponse(await apiKeys.IssueAsync(user.Id, revokeOthers: false, cancellationToken));
+    }
+
+    /// <summary>The enabled user with this email (or username) and password; the web sign-in and baseauth share it.</summary>
+    public async Task<User> VerifyPasswordAsync(string login, string password, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(
             u => (u.Email == login.ToLower() || u.Username == login) && !u.Disabled, cancellationToken);
         if (user?.PasswordHash is null
             || Hasher.VerifyHashedPassword(user, user.PasswordHash, password) == PasswordVerificationResult.Failed)
         {
             throw new AuthenticationFailedException("Invalid password or email.");
         }
-        return new ApiKeyResponse(await apiKeys.IssueAsync(user.Id, revokeOthers: false, cancellationToken));
+        return user;
     }
 
     public async Task<UserView> ViewAsync(long userId, CancellationToken cancellationToken)
