@@ -8,6 +8,9 @@ using Skyport.Server.Galaxy;
 using Skyport.Server.Histories;
 using Skyport.Server.Identity;
 using Skyport.Server.Jobs;
+using Skyport.Server.Operations;
+using Skyport.Server.Operations.Limits;
+using Skyport.Server.Operations.RequestLogging;
 using Skyport.Server.ServerInfo;
 using Skyport.Server.Uploads;
 using Skyport.Server.Users;
@@ -36,13 +39,18 @@ public static class SkyportApplication
         builder.AddHistoriesAndDatasets();
         builder.AddJobs();
         builder.AddUploads();
+        builder.AddOperations();
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages(GalaxyStatusCodePages.WriteAsync);
+        app.UseJsonBodyLimit();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
+        app.MapOperations();
         app.MapServerInfo();
         app.MapUsers();
         app.MapHistories();

@@ -13,7 +13,7 @@ namespace Skyport.Server.Cloud.Storage;
 /// attempt fails. A shutdown keeps it too: the job is given back and resumes on the next start.
 /// </summary>
 public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloader downloader, DatasetImporter importer, DataDirectory data,
-    IOptions<JobsOptions> jobs) : IJobHandler
+    IOptions<JobsOptions> jobs, Operations.Metrics.SkyportMetrics metrics) : IJobHandler
 {
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -28,6 +28,7 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
                 ?? throw new JobFailedException($"The object `{parameters.Key}` no longer exists in bucket `{parameters.Bucket}`.");
             var hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, source, temp, context, cancellationToken));
             await importer.ImportAsync(datasetId, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
+            metrics.Transferred(storage.Provider, "get", source.Size);
         }
         catch (Exception e) when ((JobFailure.IsTransient(e) && context.Job.Attempts < jobs.Value.MaxAttempts)
                                   || (e is OperationCanceledException && context.ShuttingDown))
