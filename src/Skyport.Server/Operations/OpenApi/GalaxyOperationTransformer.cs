@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -28,6 +30,7 @@ internal sealed class GalaxyOperationTransformer : IOpenApiOperationTransformer
             document.AddComponent(ErrorSchemaId, await context.GetOrCreateSchemaAsync(typeof(GalaxyError), null, cancellationToken));
         }
         GalaxySecuritySchemes.AddTo(document);
+        await DescribeLenientBodyAsync(operation, context, document, metadata, cancellationToken);
 
         operation.Responses ??= new OpenApiResponses();
         var requiresAuthentication = metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
@@ -39,6 +42,29 @@ internal sealed class GalaxyOperationTransformer : IOpenApiOperationTransformer
         operation.Responses.TryAdd("429", Error(document, "Too many requests from this user or address; see the Retry-After header."));
         operation.Responses.TryAdd("4XX", Error(document, "Galaxy's error envelope: 400007 missing, 400008 invalid, 400009 malformed id, 403002 not yours, 404001 not found, 409001 conflict, 413001 too large."));
         operation.Responses.TryAdd("5XX", Error(document, "Server fault (err_code 500001); details are only in the server's log, under the request id."));
+    }
+
+    /// <summary>
+    /// Handlers that read their body leniently take a <see cref="JsonElement"/> (or the raw request); their
+    /// <c>.Accepts&lt;T&gt;()</c> names the documented shape, which replaces the generator's untyped body.
+    /// </summary>
+    private static async Task DescribeLenientBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context,
+        OpenApiDocument document, IList<object> metadata, CancellationToken cancellationToken)
+    {
+        var accepts = metadata.OfType<IAcceptsMetadata>().LastOrDefault(a => a.RequestType is not null && a.RequestType != typeof(JsonElement));
+        if (accepts?.RequestType is not { } type)
+        {
+            return;
+        }
+        if (!document.Components!.Schemas!.ContainsKey(type.Name))
+        {
+            document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
+        }
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = !accepts.IsOptional,
+            Content = accepts.ContentTypes.ToDictionary(t => t, _ => new OpenApiMediaType { Schema = new OpenApiSchemaReference(type.Name, document) }),
+        };
     }
 
     private static OpenApiResponse Error(OpenApiDocument document, string description) => new()
