@@ -1,5 +1,6 @@
 using Skyport.Server.Operations.Health;
 using Skyport.Server.Operations.Limits;
+using Skyport.Server.Operations.Maintenance;
 using Skyport.Server.Operations.Metrics;
 using Skyport.Server.Operations.OpenApi;
 using Skyport.Server.Operations.RateLimiting;
@@ -18,6 +19,7 @@ public static class OperationsExtensions
         builder.AddRateLimits();
         builder.AddRequestLimits();
         builder.AddMetrics();
+        builder.Services.AddScoped<DeletedDataPurger>();
         return builder;
     }
 

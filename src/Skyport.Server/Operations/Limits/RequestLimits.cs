@@ -16,17 +16,20 @@ public static class RequestLimits
     public static WebApplicationBuilder AddRequestLimits(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<RequestLimitOptions>(RequestLimitOptions.Section);
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<RequestLimitOptions>>((kestrel, limits) =>
-            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxBodyBytes);
+        // Kestrel's options are read while the application is built, before validation at start reports bad values
+        // (all of them at once), so this reads the setting unvalidated and never fails.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>((kestrel, configuration) =>
+            kestrel.Limits.MaxRequestBodySize = Math.Max(1, (configuration.GetSection(RequestLimitOptions.Section).Get<RequestLimitOptions>() ?? new()).MaxBodyBytes));
         return builder;
     }
 
     /// <summary>After routing, so the endpoint (and its metadata) is known.</summary>
     public static IApplicationBuilder UseJsonBodyLimit(this IApplicationBuilder app)
     {
-        var limit = app.ApplicationServices.GetRequiredService<IOptions<RequestLimitOptions>>().Value.MaxJsonBodyBytes;
         return app.Use((context, next) =>
         {
+            // Read per request (options are cached): a bad value is then reported with all others by validation at start.
+            var limit = context.RequestServices.GetRequiredService<IOptions<RequestLimitOptions>>().Value.MaxJsonBodyBytes;
             if (context.Request.HasJsonContentType()
                 && context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>() is null
                 && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size

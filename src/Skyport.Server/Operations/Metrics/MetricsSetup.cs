@@ -16,8 +16,7 @@ public static class MetricsSetup
         builder.Services.AddValidatedOptions<MetricsOptions>(MetricsOptions.Section);
         builder.Services.AddSingleton<JobQueueGauges>();
         builder.Services.AddSingleton<SkyportMetrics>();
-        var settings = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
-        if (settings.PrometheusEnabled)
+        if (Settings(builder.Configuration).PrometheusEnabled)
         {
             builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
@@ -27,9 +26,13 @@ public static class MetricsSetup
         return builder;
     }
 
+    private static MetricsOptions Settings(IConfiguration configuration) =>
+        configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
+
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
-        var settings = app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<MetricsOptions>>().Value;
+        // Read unvalidated, as at registration: validation at start reports a bad value with every other one.
+        var settings = Settings(app.ServiceProvider.GetRequiredService<IConfiguration>());
         if (settings.PrometheusEnabled)
         {
             app.MapPrometheusScrapingEndpoint(settings.PrometheusPath)
