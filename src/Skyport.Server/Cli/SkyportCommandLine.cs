@@ -1,13 +1,11 @@
 using System.CommandLine;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Data;
 using Skyport.Server.Galaxy;
-using Skyport.Server.Users;
 
 namespace Skyport.Server.Cli;
 
-/// <summary><c>./skyport serve | users create | users list</c>.</summary>
+/// <summary><c>./skyport serve</c>, and the admin commands of <see cref="UsersCommands"/>, <see cref="JobsCommands"/>, <see cref="PurgeCommand"/> and <see cref="ConfigCommands"/>.</summary>
 public static class SkyportCommandLine
 {
     public static Task<int> InvokeAsync(string[] args) => Build().Parse(args).InvokeAsync();
@@ -22,41 +20,17 @@ public static class SkyportCommandLine
         serve.TreatUnmatchedTokensAsErrors = false;
         serve.SetAction((result, ct) => ServeAsync([.. HostArgs(result, dataDir, urls), .. result.UnmatchedTokens], ct));
 
-        var email = new Option<string>("--email") { Description = "Email address of the new user.", Required = true };
-        var password = new Option<string?>("--password") { Description = "Password (for HTTP Basic and sign-in); omit for API-key-only users." };
-        var admin = new Option<bool>("--admin") { Description = "Make the user an administrator." };
-        var create = new Command("create", "Create a user and print its API key (last line).") { email, password, admin, dataDir };
-        create.SetAction((result, ct) => WithServicesAsync(HostArgs(result, dataDir, null), async services =>
-        {
-            var created = await services.GetRequiredService<UsersService>().CreateAsync(
-                result.GetValue(email)!, result.GetValue(password), result.GetValue(admin), null, ct);
-            var ids = services.GetRequiredService<IdEncoder>();
-            Console.WriteLine($"Created user {created.User.Email} (id {ids.Encode(created.User.Id)}, username {created.User.Username}{(created.User.IsAdmin ? ", admin" : "")}).");
-            Console.WriteLine("API key:");
-            Console.WriteLine(created.ApiKey);
-        }, ct));
-
-        var list = new Command("list", "List users.") { dataDir };
-        list.SetAction((result, ct) => WithServicesAsync(HostArgs(result, dataDir, null), async services =>
-        {
-            var db = services.GetRequiredService<SkyportDbContext>();
-            var ids = services.GetRequiredService<IdEncoder>();
-            var users = await db.Users.AsNoTracking().OrderBy(u => u.Id).ToListAsync(ct);
-            Console.WriteLine($"{"id",-16}  {"email",-32}  {"username",-20}  admin  disabled");
-            foreach (var u in users)
-            {
-                Console.WriteLine($"{ids.Encode(u.Id),-16}  {u.Email,-32}  {u.Username,-20}  {(u.IsAdmin ? "yes" : "no"),-5}  {(u.Disabled ? "yes" : "no")}");
-            }
-        }, ct));
-
         return new RootCommand("Skyport: a Galaxy-compatible data server that moves datasets to and from cloud storage.")
         {
             serve,
-            new Command("users", "Manage users.") { create, list },
+            UsersCommands.Create(dataDir),
+            JobsCommands.Create(dataDir),
+            PurgeCommand.Create(dataDir),
+            ConfigCommands.Create(dataDir),
         };
     }
 
-    private static string[] HostArgs(ParseResult result, Option<string?> dataDir, Option<string?>? urls)
+    internal static string[] HostArgs(ParseResult result, Option<string?> dataDir, Option<string?>? urls)
     {
         var args = new List<string>();
         if (result.GetValue(dataDir) is { } dir)
@@ -86,7 +60,7 @@ public static class SkyportCommandLine
         });
     }
 
-    private static Task<int> WithServicesAsync(string[] args, Func<IServiceProvider, Task> action, CancellationToken cancellationToken) =>
+    internal static Task<int> WithServicesAsync(string[] args, Func<IServiceProvider, Task> action, CancellationToken cancellationToken) =>
         RunReportingConfigErrorsAsync(async () =>
         {
             var app = SkyportApplication.Build([.. args, "--Skyport:Jobs:Workers=0", "--Logging:LogLevel:Default=Warning"]);
@@ -95,7 +69,7 @@ public static class SkyportCommandLine
             await action(scope.ServiceProvider);
         });
 
-    private static async Task<int> RunReportingConfigErrorsAsync(Func<Task> action)
+    internal static async Task<int> RunReportingConfigErrorsAsync(Func<Task> action)
     {
         try
         {

@@ -25,7 +25,7 @@ internal sealed class GalaxyExceptionHandler(ILogger<GalaxyExceptionHandler> log
         }
         context.Response.StatusCode = status;
         (exception as GalaxyException)?.AddHeaders(context.Response.Headers);
-        await context.Response.WriteAsJsonAsync(error, json.Value.SerializerOptions, cancellationToken);
+        await context.Response.WriteAsJsonAsync(error.For(context), json.Value.SerializerOptions, cancellationToken);
         return true;
     }
 

@@ -26,6 +26,6 @@ internal static class GalaxyStatusCodePages
             _ => new GalaxyError($"Request failed with status {response.StatusCode}.", 0),
         };
         var json = context.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        return response.WriteAsJsonAsync(error, json);
+        return response.WriteAsJsonAsync(error.For(context.HttpContext), json);
     }
 }

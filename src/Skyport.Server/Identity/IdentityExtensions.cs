@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -50,6 +51,7 @@ public static class IdentityExtensions
                 // API callers get Galaxy's envelope, not a redirect to a login page.
                 options.Events.OnRedirectToLogin = context => WriteErrorAsync(context.HttpContext, 401, new GalaxyError("API authentication required for this request", 401001));
                 options.Events.OnRedirectToAccessDenied = context => WriteErrorAsync(context.HttpContext, 403, new GalaxyError("You are not allowed to access this resource.", 403002));
+                options.Events.OnValidatePrincipal = RejectDisabledUserAsync;
             });
 
         // Providers are schemes, registered once at start from configuration.
@@ -130,7 +132,18 @@ public static class IdentityExtensions
         };
     }
 
-    private static Task WriteErrorAsync(HttpContext context, int status, GalaxyError error) => WriteJsonAsync(context, status, error);
+    /// <summary>A session ends at the next request once its user is disabled (<c>./skyport users disable</c>); API keys are refused by their lookup.</summary>
+    private static async Task RejectDisabledUserAsync(CookieValidatePrincipalContext context)
+    {
+        var id = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+        var db = context.HttpContext.RequestServices.GetRequiredService<Data.SkyportDbContext>();
+        if (!long.TryParse(id, out var userId) || !await db.Users.AnyAsync(u => u.Id == userId && !u.Disabled, context.HttpContext.RequestAborted))
+        {
+            context.RejectPrincipal();
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, GalaxyError error) => WriteJsonAsync(context, status, error.For(context));
 
     internal static async Task WriteJsonAsync<T>(HttpContext context, int status, T body)
     {

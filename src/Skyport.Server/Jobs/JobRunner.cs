@@ -16,7 +16,8 @@ internal sealed class JobRunner(
     RunningJobs running,
     IOptions<JobsOptions> options,
     TimeProvider clock,
-    ILogger<JobRunner> logger)
+    ILogger<JobRunner> logger,
+    Operations.Metrics.SkyportMetrics metrics)
 {
     public async Task RunAsync(long jobId, string workerId, CancellationToken stopping)
     {
@@ -31,6 +32,7 @@ internal sealed class JobRunner(
         {
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
             job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
+            metrics.JobStarted(job.ToolId, clock.GetUtcNow().UtcDateTime - job.NotBefore);
             var context = new JobContext(job, scopes, workerId, stopping);
             var heartbeat = HeartbeatAsync(context, workerId, jobCancellation, heartbeatStop.Token);
             logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);

@@ -68,7 +68,7 @@ public static class TusEndpoints
     {
         if (!string.Equals(request.ContentType, "application/offset+octet-stream", StringComparison.OrdinalIgnoreCase))
         {
-            return Results.Json(new GalaxyError("Content-Type must be application/offset+octet-stream.", 400008),
+            return Results.Json(new GalaxyError("Content-Type must be application/offset+octet-stream.", 400008).For(request.HttpContext),
                 GalaxyJson.Options, statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
         var offsetHeader = request.Headers["Upload-Offset"].FirstOrDefault()

@@ -48,6 +48,6 @@ internal sealed class ApiKeyAuthenticationHandler(
     private Task WriteAsync(int status, GalaxyError error)
     {
         Response.StatusCode = status;
-        return Response.WriteAsJsonAsync(error, json.Value.SerializerOptions);
+        return Response.WriteAsJsonAsync(error.For(Context), json.Value.SerializerOptions);
     }
 }

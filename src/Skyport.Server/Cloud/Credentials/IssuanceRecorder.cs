@@ -7,10 +7,11 @@ namespace Skyport.Server.Cloud.Credentials;
 /// Writes issuance records. Credentials renew themselves long after the request that created them, so
 /// every record is written in a scope of its own; a failure to record never breaks a transfer.
 /// </summary>
-public sealed class IssuanceRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<IssuanceRecorder> logger)
+public sealed class IssuanceRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<IssuanceRecorder> logger, Operations.Metrics.SkyportMetrics metrics)
 {
     public async Task RecordAsync(CredentialContext context, string provider, DateTime? expiresAt, string? error)
     {
+        metrics.CredentialsIssued(provider, error is null);
         try
         {
             await using var scope = scopes.CreateAsyncScope();

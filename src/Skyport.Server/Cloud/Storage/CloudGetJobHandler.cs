@@ -13,7 +13,7 @@ namespace Skyport.Server.Cloud.Storage;
 /// attempt fails. A shutdown keeps it too: the job is given back and resumes on the next start.
 /// </summary>
 public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloader downloader, DatasetImporter importer, DataDirectory data,
-    IOptions<JobsOptions> jobs) : IJobHandler
+    IOptions<JobsOptions> jobs, Operations.Metrics.SkyportMetrics metrics) : IJobHandler
 {
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -26,6 +26,7 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
             using var storage = await CloudTransfers.JobStepAsync(() => transfers.OpenForJobAsync(parameters.AuthzId, context.Job, cancellationToken));
             var hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, parameters.Key, parameters.Size, temp, context, cancellationToken));
             await importer.ImportAsync(datasetId, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
+            metrics.Transferred(storage.Provider, "get", hashes.Length);
         }
         catch (Exception e) when ((JobFailure.IsTransient(e) && context.Job.Attempts < jobs.Value.MaxAttempts)
                                   || (e is OperationCanceledException && context.ShuttingDown))

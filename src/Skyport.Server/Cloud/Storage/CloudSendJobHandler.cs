@@ -13,7 +13,8 @@ namespace Skyport.Server.Cloud.Storage;
 /// upload's own progress, so a restarted job continues the same upload to the same key. Afterwards the
 /// object's size and Skyport's SHA-256 (and the MD5 where the store vouches for it) must match the dataset.
 /// </summary>
-public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbContext db, IDatasetStore files, IOptions<TransferOptions> options, TimeProvider clock) : IJobHandler
+public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbContext db, IDatasetStore files, IOptions<TransferOptions> options, TimeProvider clock,
+    Operations.Metrics.SkyportMetrics metrics) : IJobHandler
 {
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -74,6 +75,7 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
             await storage.DeleteAsync(parameters.Bucket, checkpoint.FinalKey, CancellationToken.None);
             throw new JobFailedException($"Verification of {parameters.Bucket}/{checkpoint.FinalKey} failed: the store reported {problem}. The object was removed.");
         }
+        metrics.Transferred(storage.Provider, "send", dataset.FileSize);
         await InfoAsync(context, $"Sent to {parameters.Bucket}/{checkpoint.FinalKey} ({dataset.FileSize} bytes, SHA-256 {sha256}).", cancellationToken);
     }
 

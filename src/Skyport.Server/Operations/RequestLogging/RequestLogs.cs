@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.HttpLogging;
+
+namespace Skyport.Server.Operations.RequestLogging;
+
+/// <summary>
+/// One structured event per request from ASP.NET Core's HTTP logging (method, path, status, duration),
+/// enriched by <see cref="RequestLogEnricher"/> with the route, the user id and the request id; the request id
+/// is also the <c>X-Request-Id</c> response header and the <c>request_id</c> of error bodies. Query strings,
+/// headers and bodies are never logged, so neither is an API key (<c>?key=</c> or <c>x-api-key</c>).
+/// </summary>
+public static class RequestLogs
+{
+    public const string RequestIdHeader = "X-Request-Id";
+
+    /// <summary>The category of the per-request events (on at Information by default).</summary>
+    public const string Category = "Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware";
+
+    /// <summary>ASP.NET Core's own "Request starting GET /path?query" lines: always capped at Warning, since they carry the query.</summary>
+    private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    public static WebApplicationBuilder AddRequestLogging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHttpLogging(options =>
+        {
+            options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath
+                                    | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
+            options.CombineLogs = true;
+        });
+        builder.Services.AddHttpLoggingInterceptor<RequestLogEnricher>();
+        builder.Logging.AddFilter(Category, LogLevel.Information);
+        // Added after configuration is read, so no setting (global or per provider) can turn these lines back on.
+        builder.Services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            foreach (var provider in options.Rules.Select(r => r.ProviderName).Distinct().ToList())
+            {
+                options.Rules.Add(new LoggerFilterRule(provider, HostingDiagnostics, LogLevel.Warning, null));
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Request ids on responses, then the request log (outermost, so it sees the final status).</summary>
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app)
+    {
+        app.Use((context, next) =>
+        {
+            // Set when the response starts: the exception handler clears headers before it writes an error.
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
+        return app.UseHttpLogging();
+    }
+}
