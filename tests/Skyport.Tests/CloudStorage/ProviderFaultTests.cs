@@ -142,7 +142,7 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
     public async Task Send_InterruptedBy503s_JobRetries_AndStoredObjectIsIdentical()
     {
         var bucket = await fixture.NewBucketAsync();
-        // Azure: 3 blocks of 5 MiB; GCS: one resumable session holding the whole object in one chunk.
+        // Azure: 3 blocks of 5 MiB; GCS: one resumable session of three 5 MiB chunks.
         var content = RandomNumberGenerator.GetBytes(12 * MiB + 5);
         var datasetId = await DatasetAsync(bucket, "source.bin", content);
         // Azure: the bucket check and the block list pass, then three blocks in flight meet more 503s than they can
