@@ -8,9 +8,9 @@ namespace Skyport.Tests.CloudStorage;
 /// The real server as a child process, killed with SIGKILL in the middle of a get or a send and started again on the
 /// same data folder, against each provider's emulator (classes at the end): the job is taken over once its lease runs
 /// out and finishes from its checkpoint with byte-identical results. The emulator's request log shows that the ranges
-/// fetched before the crash are not fetched again, and that the parts the store already held (Azure: staged blocks;
-/// GCS: the chunks the resumable session received) are not sent again, in the same upload. Every request waits 1 s
-/// and parts move one at a time, so the kill lands part-way. The S3 cases are <see cref="TransferCrashTests"/>.
+/// fetched before the crash are not fetched again, and that the parts the store already held (S3: multipart parts;
+/// Azure: staged blocks; GCS: the chunks the resumable session received) are not sent again, in the same upload.
+/// Every request waits 1 s and parts move one at a time, so the kill lands part-way.
 /// </summary>
 public abstract class CrashResumeTests<TFixture>(TFixture fixture) : IAsyncLifetime where TFixture : class, IStorageFixture
 {
