@@ -53,7 +53,7 @@ public sealed class ChildServer : IDisposable
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(60), $"the server to answer on {Url}");
+        }, TimeSpan.FromSeconds(180), $"the server to answer on {Url}"); // a start takes seconds, far longer on a loaded machine
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a power cut.</summary>

@@ -95,38 +95,39 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
     {
         var what = $"{request.Bucket}/{request.Key}";
         var state = checkpoint is null ? null : JsonSerializer.Deserialize<UploadCheckpoint>(checkpoint);
-        long? received = null;
-        if (state?.Sha256 == request.Sha256)
+        long? received = null; // unknown: the session is asked first
+        var restarted = false;
+        if (state?.Sha256 != request.Sha256)
         {
-            received = await Call(what, () => ReceivedAsync(new Uri(state.SessionUri), request.Size, cancellationToken));
+            state = await StartSessionAsync(request, saveCheckpoint, cancellationToken);
+            (received, restarted) = (0, true);
         }
-        if (state?.Sha256 != request.Sha256 || received == SessionGone)
-        {
-            // No session yet, or it expired or was cancelled: start one (nothing of the old one is visible).
-            state = new UploadCheckpoint(await StartSessionAsync(request, cancellationToken), request.Sha256);
-            await saveCheckpoint(JsonSerializer.Serialize(state));
-            received = 0;
-        }
-        var session = new Uri(state.SessionUri);
-        progress(Math.Max(0, received!.Value));
         var failures = 0;
         while (received != Completed)
         {
             try
             {
-                // After a failed chunk the session is asked what it kept, as GCS asks of resuming clients.
-                received ??= await Call(what, () => ReceivedAsync(session, request.Size, cancellationToken));
+                // A resumed or failed upload first asks the session what it kept, as GCS asks of resuming clients.
+                received ??= await Call(what, () => ReceivedAsync(new Uri(state.SessionUri), request.Size, cancellationToken));
                 if (received == SessionGone)
                 {
-                    throw new StorageException($"The upload session of {request.Key} expired; it will be restarted.", StorageFailure.Transient);
+                    if (restarted)
+                    {
+                        throw new StorageException($"The upload session of {request.Key} ended; it will be restarted.", StorageFailure.Transient);
+                    }
+                    // Expired or cancelled: start again (nothing of the old session is visible).
+                    state = await StartSessionAsync(request, saveCheckpoint, cancellationToken);
+                    (received, restarted) = (0, true);
                 }
-                if (received != Completed)
+                if (received == Completed)
                 {
-                    var offset = received.Value;
-                    received = await Call(what, () => SendChunkAsync(session, request, offset, cancellationToken));
-                    failures = 0;
+                    break; // finished before a crash, or its last answer was lost
                 }
-                progress(received == Completed ? request.Size : Math.Max(0, received!.Value));
+                progress(received.Value);
+                var offset = received.Value;
+                received = await Call(what, () => SendChunkAsync(new Uri(state.SessionUri), request, offset, cancellationToken));
+                failures = 0;
+                progress(received == Completed ? request.Size : Math.Max(0, received.Value));
             }
             catch (StorageException e) when (e.Failure == StorageFailure.Transient && received != SessionGone && ++failures < ChunkTries)
             {
@@ -143,7 +144,8 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
     private const long Completed = -1;
     private const long SessionGone = -2;
 
-    private async Task<string> StartSessionAsync(UploadRequest request, CancellationToken cancellationToken)
+    /// <summary>Starts a resumable session and checkpoints its URI before any byte is sent.</summary>
+    private async Task<UploadCheckpoint> StartSessionAsync(UploadRequest request, Func<string, Task> saveCheckpoint, CancellationToken cancellationToken)
     {
         var resource = new Object
         {
@@ -154,7 +156,9 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
         };
         var session = await Call($"{request.Bucket}/{request.Key}", () => client.InitiateUploadSessionAsync(resource, request.Size,
             new UploadObjectOptions { ChunkSize = uploadChunkBytes }, cancellationToken));
-        return session.ToString();
+        var state = new UploadCheckpoint(session.ToString(), request.Sha256);
+        await saveCheckpoint(JsonSerializer.Serialize(state));
+        return state;
     }
 
     /// <summary>Asks the session how much it holds (an empty PUT with "bytes */size").</summary>
