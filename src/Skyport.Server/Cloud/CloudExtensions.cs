@@ -28,6 +28,7 @@ public static class CloudExtensions
         builder.Services.AddScoped<CloudListService>();
         builder.Services.AddJobHandler<CloudGetJobHandler>(CloudGetService.ToolId);
         builder.Services.AddJobHandler<CloudSendJobHandler>(CloudSendService.ToolId);
+        builder.Services.AddJobCleanup<CloudSendCleanup>(CloudSendService.ToolId);
         return builder;
     }
 }

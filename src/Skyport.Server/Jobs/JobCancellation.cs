@@ -7,15 +7,22 @@ namespace Skyport.Server.Jobs;
 /// <summary>
 /// Cancels jobs: the row moves to <c>deleted</c> (which any worker holding it notices at its next
 /// heartbeat), the output dataset is discarded, and a worker in this process is stopped at once.
+/// A job that no worker holds (queued for a retry, or its worker's lease ran out) and that saved a
+/// checkpoint has its tool's <see cref="IJobCleanup"/> run here, since no handler will.
 /// </summary>
-public sealed class JobCancellation(SkyportDbContext db, RunningJobs running, TimeProvider clock)
+public sealed class JobCancellation(SkyportDbContext db, RunningJobs running, TimeProvider clock, IServiceProvider services, ILogger<JobCancellation> logger)
 {
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
+
     public const string CancelledMessage = "The job was cancelled by the user.";
 
     /// <returns>True when the job was still unfinished and is now cancelled.</returns>
     public async Task<bool> CancelAsync(long jobId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var unheld = await db.Jobs.AsNoTracking().Where(j => j.Id == jobId && j.Checkpoint != null
+                && (j.State == JobState.New || j.State == JobState.Queued || (j.State == JobState.Running && j.LeaseExpiresAt < now)))
+            .SingleOrDefaultAsync(cancellationToken);
         var cancelled = await db.Jobs
             .Where(j => j.Id == jobId && (j.State == JobState.New || j.State == JobState.Queued || j.State == JobState.Running))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobState.Deleted).SetProperty(j => j.CancelRequested, true)
@@ -30,8 +37,33 @@ public sealed class JobCancellation(SkyportDbContext db, RunningJobs running, Ti
                         .SetProperty(d => d.MiscInfo, CancelledMessage).SetProperty(d => d.UpdateTime, now), cancellationToken);
             }
             running.Cancel(jobId);
+            if (unheld is not null)
+            {
+                await CleanUpAsync(unheld, cancellationToken);
+            }
         }
         return cancelled;
+    }
+
+    /// <summary>Should a worker have claimed the job meanwhile, its handler cleans up too; cleanups are idempotent.</summary>
+    private async Task CleanUpAsync(Job job, CancellationToken cancellationToken)
+    {
+        if (services.GetKeyedService<IJobCleanup>(job.ToolId) is not { } cleanup)
+        {
+            return;
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CleanupTimeout);
+        try
+        {
+            await cleanup.CleanUpAsync(job, timeout.Token);
+            logger.LogInformation("Job {JobId} cancelled while no worker ran it; its unfinished work was cleaned up", job.Id);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Only the message: exception details of cloud clients can carry request URLs.
+            logger.LogWarning("Job {JobId} was cancelled but cleaning up its unfinished work failed: {Reason}", job.Id, e.Message);
+        }
     }
 
     public async Task CancelJobsProducingAsync(long datasetId, CancellationToken cancellationToken)

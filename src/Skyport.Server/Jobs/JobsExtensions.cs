@@ -21,4 +21,9 @@ public static class JobsExtensions
     public static IServiceCollection AddJobHandler<THandler>(this IServiceCollection services, string toolId)
         where THandler : class, IJobHandler =>
         services.AddKeyedScoped<IJobHandler, THandler>(toolId);
+
+    /// <summary>Registers what undoes a tool's unfinished work when its job is cancelled while no worker runs it.</summary>
+    public static IServiceCollection AddJobCleanup<TCleanup>(this IServiceCollection services, string toolId)
+        where TCleanup : class, IJobCleanup =>
+        services.AddKeyedScoped<IJobCleanup, TCleanup>(toolId);
 }

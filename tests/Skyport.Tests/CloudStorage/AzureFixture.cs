@@ -29,16 +29,22 @@ public sealed class AzureFixture : IAsyncLifetime, IStorageFixture
     public string Sha256MetadataKey => "skyport_sha256";
     public IReadOnlyList<string> OddKeys => ["dir/my file.txt", "données/é.txt", "a b/c+d=e.txt"];
 
+    public Dictionary<string, string?> ServerSettings()
+    {
+        var settings = StorageUser.Settings(Cloud);
+        settings["Skyport:Jobs:RetryBaseSeconds"] = "1";
+        return settings;
+    }
+
+    public (string Provider, object Config) Authorization => ("azure", new { tenant_id = TenantId, client_id = _clientId, account_url = Cloud.AzureBlob.ToString().TrimEnd('/') });
+
     public async Task InitializeAsync()
     {
         _cloud = await TestCloud.StartAsync();
-        var settings = StorageUser.Settings(_cloud);
-        settings["Skyport:Jobs:RetryBaseSeconds"] = "1";
-        _server = await SkyportServer.StartAsync(settings);
+        _server = await SkyportServer.StartAsync(ServerSettings());
         await _cloud.RegisterEntraAppAsync(new EntraApp(TenantId, _clientId, ClientSecret: Secret,
             Federated: [new FederatedCredential(_cloud.Issuer, Subject, TestCloud.ClientId)]));
-        (_login, AuthzId) = await StorageUser.SignInWithAuthzAsync(_server, _cloud, Subject, "azure",
-            new { tenant_id = TenantId, client_id = _clientId, account_url = _cloud.AzureBlob.ToString().TrimEnd('/') });
+        (_login, AuthzId) = await StorageUser.SignInWithAuthzAsync(_server, _cloud, Subject, Authorization.Provider, Authorization.Config);
         _blobs = new BlobServiceClient(_cloud.AzureBlob, new ClientSecretCredential(TenantId, _clientId, Secret,
             new ClientSecretCredentialOptions { AuthorityHost = _cloud.Entra, DisableInstanceDiscovery = true }));
     }
@@ -97,6 +103,25 @@ public sealed class AzureFixture : IAsyncLifetime, IStorageFixture
             return [];
         }
     }
+
+    public Task DelayRequestsAsync(TimeSpan delay) => Cloud.DelayAzureRequestsAsync(delay);
+
+    public Task ClearRequestsAsync() => Cloud.ClearAzureRequestsAsync();
+
+    public async Task<IReadOnlyList<string>> ReadRangesAsync(string bucket, string key) =>
+        (await Cloud.AzureRequestsAsync(bucket, key)).Where(r => r.Operation == "GetBlob").Select(r => r.Range ?? "whole object").ToList();
+
+    /// <summary>Blocks are parts (named by block id); Put Blob and Put Block List commit.</summary>
+    public async Task<IReadOnlyList<UploadStep>> UploadStepsAsync(string bucket, string key) =>
+        (await Cloud.AzureRequestsAsync(bucket, key)).Select(r => r.Operation switch
+        {
+            "PutBlock" => new UploadStep(UploadStepKind.Part, r.BlockId, r.Succeeded),
+            "PutBlockList" or "PutBlob" => new UploadStep(UploadStepKind.Commit, null, r.Succeeded),
+            _ => null,
+        }).OfType<UploadStep>().ToList();
+
+    /// <summary>The staged (uncommitted) blocks.</summary>
+    public async Task<IReadOnlySet<string>> HeldPartsAsync(string bucket, string key) => (await UncommittedPartsAsync(bucket, key)).ToHashSet();
 
     public async Task DisposeAsync()
     {

@@ -41,4 +41,31 @@ public interface IStorageFixture
     Task ClearFaultsAsync() => throw new NotSupportedException();
     /// <summary>Parts uploaded for the key but not part of any visible object (Azure: uncommitted blocks).</summary>
     Task<IReadOnlyList<string>> UncommittedPartsAsync(string bucket, string key) => Task.FromResult<IReadOnlyList<string>>([]);
+
+    // Crash hooks for CrashResumeTests (Azure and GCS; the S3 crash tests use TestCloud directly).
+
+    /// <summary>The settings of this fixture's server, for a child server a crash test starts on the same cloud.</summary>
+    Dictionary<string, string?> ServerSettings() => throw new NotSupportedException();
+    /// <summary>The authorization (provider and config) a session on another server registers for this fixture's subject.</summary>
+    (string Provider, object Config) Authorization => throw new NotSupportedException();
+    /// <summary>Every request waits <paramref name="delay"/> before the emulator serves it, until <see cref="ClearFaultsAsync"/>.</summary>
+    Task DelayRequestsAsync(TimeSpan delay) => throw new NotSupportedException();
+    /// <summary>The emulator's request log starts again empty.</summary>
+    Task ClearRequestsAsync() => throw new NotSupportedException();
+    /// <summary>The Range of every read of the object's bytes the emulator saw ("bytes=a-b", or "whole object"), oldest first.</summary>
+    Task<IReadOnlyList<string>> ReadRangesAsync(string bucket, string key) => throw new NotSupportedException();
+    /// <summary>The upload requests on the key the emulator saw, in provider-neutral terms, oldest first.</summary>
+    Task<IReadOnlyList<UploadStep>> UploadStepsAsync(string bucket, string key) => throw new NotSupportedException();
+    /// <summary>The parts of an unfinished upload of the key that the store holds now, named as in <see cref="UploadStep.Part"/>.</summary>
+    Task<IReadOnlySet<string>> HeldPartsAsync(string bucket, string key) => throw new NotSupportedException();
+}
+
+/// <summary>One upload request: it starts an upload (S3 multipart, GCS session), sends a part (S3 part, Azure block, GCS chunk) or commits the object.</summary>
+public sealed record UploadStep(UploadStepKind Kind, string? Part, bool Succeeded);
+
+public enum UploadStepKind
+{
+    Start,
+    Part,
+    Commit,
 }

@@ -12,8 +12,8 @@ namespace Skyport.Tests.CloudStorage;
 /// <summary>
 /// Get and send against the Azure and GCS emulators while they misbehave (503s past the SDK's own retries,
 /// dropped connections, corrupted objects, cancellation), written once and run per provider (classes at the end).
-/// Faults are injected after a number of requests, so "mid-transfer" does not depend on timing. The Azure and GCS
-/// emulators keep no request log, so these tests judge by the job, the dataset and what the store holds afterwards.
+/// Faults are injected after a number of requests, so "mid-transfer" does not depend on timing. These tests judge by
+/// the job, the dataset and what the store holds afterwards (CrashResumeTests reads the emulators' request logs).
 /// </summary>
 public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLifetime where TFixture : class, IStorageFixture
 {
@@ -142,7 +142,7 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
     public async Task Send_InterruptedBy503s_JobRetries_AndStoredObjectIsIdentical()
     {
         var bucket = await fixture.NewBucketAsync();
-        // Azure: 3 blocks of 5 MiB; GCS: one resumable session holding the whole object in one chunk.
+        // Azure: 3 blocks of 5 MiB; GCS: one resumable session of three 5 MiB chunks.
         var content = RandomNumberGenerator.GetBytes(12 * MiB + 5);
         var datasetId = await DatasetAsync(bucket, "source.bin", content);
         // Azure: the bucket check and the block list pass, then three blocks in flight meet more 503s than they can

@@ -36,13 +36,16 @@ public sealed class S3Fixture : IAsyncLifetime, IStorageFixture
     public string Sha256MetadataKey => "skyport-sha256";
     public IReadOnlyList<string> OddKeys => ["dir/my file.txt", "données/é.txt", "../escape.txt", "a/../../b.txt"];
 
+    public Dictionary<string, string?> ServerSettings() => StorageUser.Settings(Cloud);
+
+    public (string Provider, object Config) Authorization => ("aws", new { role_arn = RoleArn, endpoint = Cloud.S3.ToString(), region = "us-east-1" });
+
     public async Task InitializeAsync()
     {
         _cloud = await TestCloud.StartAsync();
-        _server = await SkyportServer.StartAsync(StorageUser.Settings(_cloud), configure: Logs.AddTo);
+        _server = await SkyportServer.StartAsync(ServerSettings(), configure: Logs.AddTo);
         await _cloud.RegisterAwsRoleAsync(new AwsRole(RoleArn, _cloud.Issuer, TestCloud.ClientId, Subject, 43200));
-        (_login, AuthzId) = await StorageUser.SignInWithAuthzAsync(_server, _cloud, Subject, "aws",
-            new { role_arn = RoleArn, endpoint = _cloud.S3.ToString(), region = "us-east-1" });
+        (_login, AuthzId) = await StorageUser.SignInWithAuthzAsync(_server, _cloud, Subject, Authorization.Provider, Authorization.Config);
         _s3 = await DirectClientAsync();
     }
 
@@ -85,6 +88,39 @@ public sealed class S3Fixture : IAsyncLifetime, IStorageFixture
 
     public async Task<List<string>> KeysAsync(string bucket) =>
         (await S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects?.Select(o => o.Key).ToList() ?? [];
+
+    public Task FailRequestsAsync(int count, int after) => Cloud.FailS3RequestsAsync(S3Failure.SlowDown, count, after);
+
+    public Task ClearFaultsAsync() => Cloud.ClearS3FaultsAsync();
+
+    public Task DelayRequestsAsync(TimeSpan delay) => Cloud.DelayS3RequestsAsync(delay);
+
+    public Task ClearRequestsAsync() => Cloud.ClearS3RequestsAsync();
+
+    public async Task<IReadOnlyList<string>> ReadRangesAsync(string bucket, string key) =>
+        (await Cloud.S3RequestsAsync(bucket, key)).Where(r => r.Operation == "GetObject").Select(r => r.Range ?? "whole object").ToList();
+
+    /// <summary>Multipart parts are parts (named by part number); CompleteMultipartUpload and a single PUT commit.</summary>
+    public async Task<IReadOnlyList<UploadStep>> UploadStepsAsync(string bucket, string key) =>
+        (await Cloud.S3RequestsAsync(bucket, key)).Select(r => r.Operation switch
+        {
+            "CreateMultipartUpload" => new UploadStep(UploadStepKind.Start, null, r.Succeeded),
+            "UploadPart" => new UploadStep(UploadStepKind.Part, r.PartNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Succeeded),
+            "CompleteMultipartUpload" or "PutObject" => new UploadStep(UploadStepKind.Commit, null, r.Succeeded),
+            _ => null,
+        }).OfType<UploadStep>().ToList();
+
+    /// <summary>The parts the store took for the key's one open multipart upload, as its request log shows them.</summary>
+    public async Task<IReadOnlySet<string>> HeldPartsAsync(string bucket, string key)
+    {
+        var upload = Assert.Single(await Cloud.S3MultipartUploadsAsync(bucket), u => u.Key == key);
+        return (await Cloud.S3RequestsAsync(bucket, key)).Where(r => r.Operation == "UploadPart" && r.Succeeded && r.UploadId == upload.UploadId)
+            .Select(r => r.PartNumber!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+    }
+
+    /// <summary>The key's multipart uploads that were neither completed nor aborted.</summary>
+    public async Task<IReadOnlyList<string>> UncommittedPartsAsync(string bucket, string key) =>
+        (await Cloud.S3MultipartUploadsAsync(bucket)).Where(u => u.Key == key).Select(u => $"multipart upload {u.UploadId}").ToList();
 
     public async Task DisposeAsync()
     {

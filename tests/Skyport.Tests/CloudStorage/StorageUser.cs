@@ -19,6 +19,36 @@ public static class StorageUser
         return settings;
     }
 
+    /// <summary>
+    /// Logs the OIDC provider's current subject in to the Skyport server at <paramref name="baseAddress"/> (any server, such as
+    /// a child process, as <see cref="SkyportLogin"/> does for in-process ones) and registers an authorization using that login.
+    /// </summary>
+    public static async Task<TransferSession> SignInAtAsync(Uri baseAddress, string provider, object config)
+    {
+        var cookies = new CookieContainer();
+        var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
+        try
+        {
+            var start = await http.GetAsync($"/authnz/{IdentityFixture.Provider}/login");
+            var redirect = (await GalaxyAssert.OkJsonAsync(start)).GetProperty("redirect_uri").GetString()!;
+            using (var atProvider = await http.GetAsync(redirect))
+            {
+                Assert.Equal(HttpStatusCode.Found, atProvider.StatusCode);
+                using var callback = await http.GetAsync(atProvider.Headers.Location);
+                Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
+            }
+            var identity = (await http.GetFromJsonAsync<JsonElement>("/authnz"))[0].GetProperty("id").GetString();
+            var authzId = (await GalaxyAssert.OkJsonAsync(await http.PostAsJsonAsync("/api/cloud/authz", new { provider, config, authn_id = identity })))
+                .GetProperty("id").GetString()!;
+            return new TransferSession(http, authzId);
+        }
+        catch
+        {
+            http.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Logs <paramref name="subject"/> in through Skyport and registers an authorization using that login.</summary>
     /// <returns>The session and the authorization's id.</returns>
     public static async Task<(SkyportLogin Login, string AuthzId)> SignInWithAuthzAsync(SkyportServer server, TestCloud cloud, string subject,

@@ -63,35 +63,8 @@ public sealed class TransferCloudFixture : IAsyncLifetime
     }
 
     /// <summary>Logs in through the OIDC provider (as <see cref="SkyportLogin"/> does, at any address) and registers an AWS authorization for the emulator.</summary>
-    public async Task<TransferSession> SignInAsync(Uri baseAddress)
-    {
-        var cookies = new CookieContainer();
-        var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
-        try
-        {
-            var start = await http.GetAsync($"/authnz/{IdentityFixture.Provider}/login");
-            var redirect = (await GalaxyAssert.OkJsonAsync(start)).GetProperty("redirect_uri").GetString()!;
-            using (var atProvider = await http.GetAsync(redirect))
-            {
-                Assert.Equal(HttpStatusCode.Found, atProvider.StatusCode);
-                using var callback = await http.GetAsync(atProvider.Headers.Location);
-                Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
-            }
-            var identity = (await http.GetFromJsonAsync<JsonElement>("/authnz"))[0].GetProperty("id").GetString();
-            var authzId = (await GalaxyAssert.OkJsonAsync(await http.PostAsJsonAsync("/api/cloud/authz", new
-            {
-                provider = "aws",
-                config = new { role_arn = RoleArn, endpoint = Cloud.S3.ToString(), region = "us-east-1" },
-                authn_id = identity,
-            }))).GetProperty("id").GetString()!;
-            return new TransferSession(http, authzId);
-        }
-        catch
-        {
-            http.Dispose();
-            throw;
-        }
-    }
+    public Task<TransferSession> SignInAsync(Uri baseAddress) =>
+        StorageUser.SignInAtAsync(baseAddress, "aws", new { role_arn = RoleArn, endpoint = Cloud.S3.ToString(), region = "us-east-1" });
 
     public async Task<string> NewBucketAsync()
     {

@@ -19,6 +19,7 @@ public sealed class TestCloud : IAsyncDisposable
     /// <summary>The OIDC client id Skyport uses; the provider puts it in the id token's aud.</summary>
     public const string ClientId = "skyport";
 
+    // Loading firebase-tools and Azurite takes a few seconds on a quiet machine and far longer on a loaded one.
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     internal static readonly JsonSerializerOptions Json = new()
@@ -420,6 +421,23 @@ public sealed class TestCloud : IAsyncDisposable
         await EnsureAdminOkAsync(response);
     }
 
+    /// <summary>As <see cref="DelayS3RequestsAsync"/>, for the Azure Blob emulator (faults are checked first, then the token, then the wait).</summary>
+    public Task DelayAzureRequestsAsync(TimeSpan delay, int? requests = null, TimeSpan? duration = null, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/azure/faults/latency", new { ms = (int)delay.TotalMilliseconds, requests, seconds = duration?.TotalSeconds, after }, ct);
+
+    /// <summary>The requests the Azure Blob emulator has seen (of <paramref name="container"/>/<paramref name="blob"/> when given), oldest first.</summary>
+    public async Task<IReadOnlyList<AzureRequest>> AzureRequestsAsync(string? container = null, string? blob = null, CancellationToken ct = default)
+    {
+        var body = await _admin.GetFromJsonAsync<JsonElement>($"/azure/requests?{AdminQuery(("container", container), ("blob", blob))}", ct);
+        return body.GetProperty("requests").Deserialize<List<AzureRequest>>(Json)!;
+    }
+
+    public async Task ClearAzureRequestsAsync(CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync("/azure/requests", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
     // ---- GCS emulator (setup and faults bypass authentication; buckets exist once used) ----
 
     /// <summary>Stores an object as an upload would (md5Hash, crc32c); <paramref name="metadata"/> becomes its custom metadata.</summary>
@@ -453,6 +471,33 @@ public sealed class TestCloud : IAsyncDisposable
         using var response = await _admin.DeleteAsync("/gcs/faults", ct);
         await EnsureAdminOkAsync(response);
     }
+
+    /// <summary>As <see cref="DelayS3RequestsAsync"/>, for the GCS emulator.</summary>
+    public Task DelayGcsRequestsAsync(TimeSpan delay, int? requests = null, TimeSpan? duration = null, int after = 0, CancellationToken ct = default) =>
+        PostAsync("/gcs/faults/latency", new { ms = (int)delay.TotalMilliseconds, requests, seconds = duration?.TotalSeconds, after }, ct);
+
+    /// <summary>The requests the GCS emulator has seen (of <paramref name="bucket"/>/<paramref name="name"/> when given), oldest first.</summary>
+    public async Task<IReadOnlyList<GcsRequest>> GcsRequestsAsync(string? bucket = null, string? name = null, CancellationToken ct = default)
+    {
+        var body = await _admin.GetFromJsonAsync<JsonElement>($"/gcs/requests?{AdminQuery(("bucket", bucket), ("name", name))}", ct);
+        return body.GetProperty("requests").Deserialize<List<GcsRequest>>(Json)!;
+    }
+
+    public async Task ClearGcsRequestsAsync(CancellationToken ct = default)
+    {
+        using var response = await _admin.DeleteAsync("/gcs/requests", ct);
+        await EnsureAdminOkAsync(response);
+    }
+
+    /// <summary>Resumable upload sessions of <paramref name="bucket"/>/<paramref name="name"/>: bytes received and status.</summary>
+    public async Task<IReadOnlyList<GcsUpload>> GcsUploadsAsync(string? bucket = null, string? name = null, CancellationToken ct = default)
+    {
+        var body = await _admin.GetFromJsonAsync<JsonElement>($"/gcs/uploads?{AdminQuery(("bucket", bucket), ("name", name))}", ct);
+        return body.GetProperty("uploads").Deserialize<List<GcsUpload>>(Json)!;
+    }
+
+    private static string AdminQuery(params (string Name, string? Value)[] parameters) =>
+        string.Join('&', parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}"));
 
     private async Task<JsonElement> PostAsync<T>(string path, T body, CancellationToken ct)
     {
@@ -624,6 +669,30 @@ public sealed record AzureStoredBlob(string Etag, long Size, string ContentMd5);
 /// <param name="Md5Hash">Base64, as the JSON API shows it.</param>
 /// <param name="Crc32c">Base64 of the big-endian CRC32C, as the JSON API shows it.</param>
 public sealed record GcsStoredObject(long Size, string Md5Hash, string Crc32c, string Generation);
+
+/// <summary>
+/// One request the Azure Blob emulator saw. <paramref name="Operation"/>: the REST API's name (GetBlob, GetBlobProperties,
+/// PutBlob, PutBlock, PutBlockList, GetBlockList, DeleteBlob, ListBlobs, ...); <paramref name="BlockId"/> as sent (base64).
+/// </summary>
+public sealed record AzureRequest(string Operation, string Method, string? Container, string? Blob, string? BlockId, string? Range,
+    string At, int? Status, string? Fault, int? DelayedMs)
+{
+    public bool Succeeded => Status is >= 200 and < 300;
+}
+
+/// <summary>
+/// One request the GCS emulator saw. <paramref name="Operation"/>: GetObject, DownloadObject, ListObjects, InitiateResumableUpload,
+/// UploadChunk, QueryUpload, CancelUpload, DeleteObject, ...; <paramref name="ContentRange"/> as sent with a chunk ("bytes a-b/total").
+/// </summary>
+public sealed record GcsRequest(string Operation, string Method, string? Bucket, string? Name, string? UploadId, string? ContentRange, string? Range,
+    string At, int? Status, string? Fault, int? DelayedMs)
+{
+    /// <summary>2xx, or 308 (a chunk the session kept while more are expected).</summary>
+    public bool Succeeded => Status is (>= 200 and < 300) or 308;
+}
+
+/// <param name="Status">active, final or cancelled.</param>
+public sealed record GcsUpload(string UploadId, string Bucket, string Name, long Size, string Status);
 
 /// <summary>Injected error answers of the Azure and GCS emulators; the value is the HTTP status (503: Azure ServerBusy, GCS backendError).</summary>
 public enum StorageFailure

@@ -81,15 +81,44 @@ public sealed class GcsEmulatorTests(TestCloudFixture fixture) : IClassFixture<T
     }
 
     [Fact]
-    public async Task UploadObject_ResumableInSeveralChunks_KeepsOnlyTheFirstChunk_EmulatorBug()
+    public async Task UploadObject_ResumableInSeveralChunks_KeepsEveryChunk()
     {
         var content = RandomBytes(2 * UploadObjectOptions.MinimumChunkSize + 10);
         var options = new UploadObjectOptions { ChunkSize = UploadObjectOptions.MinimumChunkSize };
 
         await _gcs.UploadObjectAsync(_bucket, "chunked.bin", "application/octet-stream", new MemoryStream(content), options);
 
-        // If this starts failing, the emulator was fixed: the chunk-size rule in tests/infra/README.md can go.
-        Assert.Equal((ulong)UploadObjectOptions.MinimumChunkSize, (await _gcs.GetObjectAsync(_bucket, "chunked.bin")).Size);
+        // The bare emulator finalizes a session at its first PUT; the test cloud's front serves chunks as GCS does.
+        Assert.Equal((ulong)content.Length, (await _gcs.GetObjectAsync(_bucket, "chunked.bin")).Size);
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(await ReadAsync("chunked.bin")));
+        var chunks = (await _cloud.GcsRequestsAsync(_bucket, "chunked.bin")).Where(r => r.Operation == "UploadChunk").ToList();
+        Assert.Equal([308, 308, 200], chunks.Select(c => c.Status));
+        Assert.Equal("final", Assert.Single(await _cloud.GcsUploadsAsync(_bucket, "chunked.bin")).Status);
+    }
+
+    [Fact]
+    public async Task ResumableSession_AnswersHowMuchItHolds_AndIsCancelledByDelete()
+    {
+        var session = await _gcs.InitiateUploadSessionAsync(new Google.Apis.Storage.v1.Data.Object { Bucket = _bucket, Name = "cancelled.bin" }, 1 << 20);
+        using var http = new HttpClient();
+        using (var chunk = new ByteArrayContent(RandomBytes(UploadObjectOptions.MinimumChunkSize)))
+        {
+            chunk.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue(0, UploadObjectOptions.MinimumChunkSize - 1, 1 << 20);
+            Assert.Equal(308, (int)(await http.PutAsync(session, chunk)).StatusCode);
+        }
+        using (var query = new ByteArrayContent([]))
+        {
+            query.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue(1 << 20);
+            using var answer = await http.PutAsync(session, query);
+            Assert.Equal(308, (int)answer.StatusCode);
+            Assert.Equal($"bytes=0-{UploadObjectOptions.MinimumChunkSize - 1}", Assert.Single(answer.Headers.GetValues("Range")));
+        }
+
+        Assert.Equal(499, (int)(await http.DeleteAsync(session)).StatusCode);
+
+        Assert.Equal("cancelled", Assert.Single(await _cloud.GcsUploadsAsync(_bucket, "cancelled.bin")).Status);
+        Assert.Equal(["InitiateResumableUpload", "UploadChunk", "QueryUpload", "CancelUpload"],
+            (await _cloud.GcsRequestsAsync(_bucket, "cancelled.bin")).Select(r => r.Operation));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ import https from 'node:https';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFaults } from './faults.mjs';
+import { createFaults, createRequestLog } from './faults.mjs';
 
 const require = createRequire(import.meta.url);
 const BlobServer = require('azurite/dist/src/blob/BlobServer').default;
@@ -43,10 +43,12 @@ export async function startAzureBlob({ tls, tlsFiles, entra }) {
     },
   });
 
+  const log = createRequestLog();
   server.removeAllListeners('request');
   server.on('request', async (req, res) => {
     if (req.headers[ADMIN_HEADER] === adminSecret) return emulator(req, res);
-    if (faults.intercept(req, res)) return;
+    const entry = log.record(describe(req), res);
+    if (faults.intercept(req, res, entry)) return;
     // Azurite reads the claims (iss prefix, aud, times) but not the signature: check that Entra (the double) signed it.
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer && !(await entra.signedHere(bearer))) {
@@ -54,6 +56,7 @@ export async function startAzureBlob({ tls, tlsFiles, entra }) {
         'Server failed to authenticate the request. Make sure the value of the Authorization header is formed correctly including the signature.',
         'Signature validation failed. Signature verification failed.');
     }
+    if (!(await faults.delay(req, entry))) return;
     emulator(req, res);
   });
 
@@ -150,10 +153,48 @@ export async function startAzureBlob({ tls, tlsFiles, entra }) {
       return { offset: at, size };
     },
 
+    /** The requests seen so far (optionally of one container and blob), oldest first. */
+    requests: ({ container, blob } = {}) => log.list({ container, blob }),
+    clearRequests: () => log.clear(),
+
+    delayRequests: (body) => faults.delayRequests(body),
     dropConnections: (body) => faults.drop(body),
     refuseConnections: (body) => faults.refuse(body),
     failRequests: (body) => faults.fail(body),
     clearFaults: () => faults.clear(),
+  };
+}
+
+/**
+ * A request as the Blob service's REST API names it: operation (GetBlob, GetBlobProperties, PutBlob, PutBlock,
+ * PutBlockList, GetBlockList, DeleteBlob, ListBlobs, ...), container, blob, block_id (base64, as sent) and range.
+ */
+function describe(req) {
+  const url = new URL(req.url, 'http://x');
+  const decode = (s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const [, container = null, ...rest] = url.pathname.slice(1).split('/'); // first: the account
+  const blob = rest.length > 0 && rest.join('/') !== '' ? decode(rest.join('/')) : null;
+  const q = url.searchParams;
+  const comp = q.get('comp');
+  const m = req.method;
+  const operation = !blob
+    ? q.get('restype') === 'container' && comp === 'list' ? 'ListBlobs' : `${m}Container`
+    : m === 'PUT' && comp === 'block' ? 'PutBlock'
+      : m === 'PUT' && comp === 'blocklist' ? 'PutBlockList'
+        : m === 'GET' && comp === 'blocklist' ? 'GetBlockList'
+          : m === 'GET' && !comp ? 'GetBlob'
+            : m === 'HEAD' && !comp ? 'GetBlobProperties'
+              : m === 'PUT' && !comp ? 'PutBlob'
+                : m === 'DELETE' ? 'DeleteBlob' : `${m} ${comp ?? ''}`.trim();
+  return {
+    operation, method: m, container: container ? decode(container) : null, blob, block_id: q.get('blockid'),
+    range: req.headers['x-ms-range'] ?? req.headers.range ?? null,
   };
 }
 

@@ -1,15 +1,17 @@
 // Network faults for a storage emulator's listener, as the S3 front has them: connections reset without an answer
 // (the next N requests and/or for some seconds, after letting some through), a listener that refuses connections
-// for some seconds, and error answers in the service's own shape for the next N requests.
+// for some seconds, error answers in the service's own shape for the next N requests, and latency (requests wait
+// before they are served). Also the front's request log: every request in arrival order with its outcome.
 
 /**
  * `server` is the emulator's listening server (http or https); `errors` maps an HTTP status to a function
  * (req, res) that answers in the service's error shape. `intercept(req, res)` answers a faulted request and
- * returns true, or returns false to let the request through.
+ * returns true, or returns false to let the request through (`entry`, a request log entry, is marked with the fault).
  */
 export function createFaults({ server, errors, name }) {
   let drop = null;
   let failure = null;
+  let latency = null; // { ms, ...fault }
   let refusal = null; // timer while the listener is closed
   const port = server.address().port;
 
@@ -23,17 +25,36 @@ export function createFaults({ server, errors, name }) {
     });
 
   return {
-    intercept(req, res) {
+    intercept(req, res, entry) {
       if (applies(drop)) {
         // No response at all: the client sees the connection reset, as in a network outage.
+        if (entry) entry.fault = 'dropped';
         req.socket.destroy();
         return true;
       }
       if (applies(failure)) {
+        if (entry) entry.fault = 'error';
         errors[failure.status](req, res);
         return true;
       }
       return false;
+    },
+
+    /**
+     * Waits the injected latency, if it applies to this request; resolves false when the client went away meanwhile
+     * (the request must then not be served: a killed client's request does nothing, as its bytes never all arrived).
+     */
+    async delay(req, entry) {
+      if (!applies(latency)) return true;
+      if (entry) entry.delayed_ms = latency.ms;
+      await new Promise((resolve) => setTimeout(resolve, latency.ms));
+      return !(req.destroyed || req.socket.destroyed);
+    },
+
+    /** Matching requests wait `ms` before they are served; without requests/seconds, until cleared. */
+    delayRequests({ ms, requests, seconds, after }) {
+      if (!(Number.isInteger(ms) && ms > 0 && ms <= 60000)) throw new Error('ms must be an integer in 1..60000');
+      latency = { ...fault({ requests, seconds, after, unlimited: true }), ms };
     },
 
     /** Destroys the connection of matching requests without answering. */
@@ -64,6 +85,7 @@ export function createFaults({ server, errors, name }) {
     async clear() {
       drop = null;
       failure = null;
+      latency = null;
       await reopen();
     },
   };
@@ -80,13 +102,32 @@ function applies(fault) {
   return true;
 }
 
-function fault({ requests, seconds, after }) {
+function fault({ requests, seconds, after, unlimited = false }) {
   after ??= 0;
   requests ??= undefined;
   seconds ??= undefined;
-  if (requests === undefined && seconds === undefined) throw new Error('requests or seconds is required');
+  if (requests === undefined && seconds === undefined && !unlimited) throw new Error('requests or seconds is required');
   if (requests !== undefined && !(Number.isInteger(requests) && requests > 0)) throw new Error('requests must be a positive integer');
   if (seconds !== undefined && !(typeof seconds === 'number' && seconds > 0)) throw new Error('seconds must be positive');
   if (!(Number.isInteger(after) && after >= 0)) throw new Error('after must be a non-negative integer');
   return { remaining: requests, until: seconds === undefined ? undefined : Date.now() + seconds * 1000, after };
+}
+
+/**
+ * A front's request log: `record(entry, res)` appends an entry (the front's description of the request) and fills in
+ * `status` when the answer is sent (it stays null for a dropped connection or an unanswered request) and `fault`
+ * when one was injected. `list(filter)` keeps entries whose fields equal every given filter value.
+ */
+export function createRequestLog() {
+  const entries = [];
+  return {
+    record(entry, res) {
+      entries.push({ ...entry, at: new Date().toISOString(), status: null, fault: null });
+      const recorded = entries[entries.length - 1];
+      res.on('finish', () => (recorded.status = res.statusCode));
+      return recorded;
+    },
+    list: (filter = {}) => entries.filter((e) => Object.entries(filter).every(([k, v]) => v === undefined || e[k] === v)),
+    clear: () => void (entries.length = 0),
+  };
 }

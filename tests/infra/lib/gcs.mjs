@@ -2,7 +2,11 @@
 // without `firebase emulators:start` (that needs Java for the Firebase rules runtime, which the GCS JSON API never
 // consults): its express app is served by our own listener on an ephemeral port. The emulator does no auth, so a
 // front requires what GCS does: a bearer token that Google issued, here one the STS or IAM double issued and not
-// yet expired. The front also injects faults. Objects live in a temporary folder (metadata in memory).
+// yet expired. The front also injects faults and logs requests, and serves the chunks of resumable uploads itself,
+// as GCS does (the emulator finalizes a session at its first PUT, keeping only the first chunk, and cannot cancel
+// one): chunks append to the emulator's session and answer 308 with the persisted Range; the last one (or a status
+// query once everything arrived) finalizes through the emulator's own upload path; DELETE cancels the session.
+// Objects live in a temporary folder (metadata in memory).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -10,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listen, sendJson } from './http.mjs';
-import { createFaults } from './faults.mjs';
+import { createFaults, createRequestLog } from './faults.mjs';
 
 const require = createRequire(import.meta.url);
 const { StorageEmulator } = require('firebase-tools/lib/emulator/storage/index.js');
@@ -37,12 +41,70 @@ export async function startGcs({ hub }) {
   hub.on('google:sts-token-issued', (t) => tokens.set(t.access_token, Date.now() + t.expires_in * 1000));
 
   let faults;
-  const { server, url } = await listen((req, res) => {
-    if (faults.intercept(req, res)) return;
+  const log = createRequestLog();
+  const sessions = new Map(); // upload_id -> { bucket, name }, from the initiating request
+  const { server, url } = await listen(async (req, res) => {
+    const entry = log.record(describe(req, sessions), res);
+    if (entry.operation === 'InitiateResumableUpload') {
+      res.on('finish', () => {
+        const location = res.getHeader('location');
+        const params = location ? new URL(String(location)).searchParams : null;
+        const id = params?.get('upload_id');
+        if (!id) return;
+        entry.upload_id = id;
+        entry.name ??= params.get('name');
+        sessions.set(id, { bucket: entry.bucket, name: entry.name });
+      });
+    }
+    if (faults.intercept(req, res, entry)) return;
     const refused = authorize(req);
     if (refused) return googleError(res, 401, refused, 'authError', { 'WWW-Authenticate': 'Bearer realm="https://accounts.google.com/"' });
+    if (!(await faults.delay(req, entry))) return;
+    if (entry.upload_id && entry.operation !== 'InitiateResumableUpload') return resumable(req, res, entry);
     app(req, res);
   });
+
+  /** A PUT (chunk or status query) or DELETE (cancel) on a resumable session's URI, as GCS answers them. */
+  const resumable = async (req, res, entry) => {
+    let upload;
+    try {
+      upload = emulator.uploadService.getResumableUpload(entry.upload_id);
+    } catch {
+      return googleError(res, 404, 'No such upload session.', 'notFound');
+    }
+    if (req.method === 'DELETE') {
+      if (upload.status === 'final') return googleError(res, 400, 'The upload has already completed.', 'invalid');
+      emulator.uploadService.cancelResumableUpload(upload.id);
+      res.writeHead(499, { 'Content-Length': 0 });
+      return res.end();
+    }
+    if (req.method !== 'PUT') return googleError(res, 405, 'Method not allowed on an upload session.', 'invalid');
+    if (upload.status === 'cancelled') return googleError(res, 499, 'The upload session was cancelled.', 'clientClosedRequest');
+    const body = await readBody(req);
+    if (body === null) return; // the client went away mid-body: nothing of it is kept
+    if (upload.status === 'final') return finished(res, upload);
+    const range = /^bytes (?:\*|(\d+)-(\d+))\/(\*|\d+)$/.exec(req.headers['content-range'] ?? '');
+    if (!range) return googleError(res, 400, `Bad Content-Range: ${req.headers['content-range']}`, 'invalid');
+    const total = range[3] === '*' ? null : Number(range[3]);
+    if (range[1] !== undefined) {
+      const first = Number(range[1]);
+      if (Number(range[2]) - first + 1 !== body.length) return googleError(res, 400, 'Content-Range does not match the body length.', 'invalid');
+      if (first > upload.size) return googleError(res, 400, `Chunk starts at ${first} but only ${upload.size} bytes were received.`, 'invalid');
+      // Bytes the session already holds (a chunk sent again after a lost answer) are skipped, as GCS does.
+      const fresh = body.subarray(upload.size - first);
+      if (fresh.length > 0) emulator.uploadService.continueResumableUpload(upload.id, fresh);
+    }
+    if (total !== null && upload.size > total) return googleError(res, 400, 'More bytes were sent than the declared size.', 'invalid');
+    if (total !== null && upload.size === total) {
+      emulator.uploadService.finalizeResumableUpload(upload.id);
+      await emulator.adminStorageLayer.uploadObject(upload);
+      return finished(res, upload);
+    }
+    res.writeHead(308, { 'Content-Length': 0, ...(upload.size > 0 ? { Range: `bytes=0-${upload.size - 1}` } : {}) });
+    res.end();
+  };
+  const finished = (res, upload) =>
+    sendJson(res, 200, new CloudStorageObjectMetadata(emulator.adminStorageLayer.getMetadata(upload.bucketId, upload.objectId)));
   faults = createFaults({
     server,
     name: 'GCS',
@@ -113,6 +175,17 @@ export async function startGcs({ hub }) {
       return { offset: at, size };
     },
 
+    /** The requests seen so far (optionally of one bucket and object name), oldest first. */
+    requests: ({ bucket, name } = {}) => log.list({ bucket, name }),
+    clearRequests: () => log.clear(),
+
+    /** Resumable upload sessions (optionally of one bucket and object name): bytes received and status (active, final, cancelled). */
+    uploads: ({ bucket, name } = {}) =>
+      [...emulator.uploadService._uploads.values()]
+        .filter((u) => u.type === 2 /* UploadType.RESUMABLE */ && (bucket === undefined || u.bucketId === bucket) && (name === undefined || u.objectId === name))
+        .map((u) => ({ upload_id: u.id, bucket: u.bucketId, name: u.objectId, size: u.size, status: u.status })),
+
+    delayRequests: (body) => faults.delayRequests(body),
     dropConnections: (body) => faults.drop(body),
     refuseConnections: (body) => faults.refuse(body),
     failRequests: (body) => faults.fail(body),
@@ -122,4 +195,49 @@ export async function startGcs({ hub }) {
 
 function googleError(res, code, message, reason, headers = {}) {
   sendJson(res, code, { error: { code, message, errors: [{ message, domain: 'global', reason }] } }, { 'X-GUploader-UploadID': randomUUID(), ...headers });
+}
+
+/** The whole request body, or null when the connection ended before it all arrived. */
+function readBody(req) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('aborted', () => resolve(null));
+    req.on('error', () => resolve(null));
+  });
+}
+
+/**
+ * A request as the JSON API names it: operation (GetObject, ListObjects, DownloadObject, InitiateResumableUpload,
+ * UploadChunk, QueryUpload, CancelUpload, DeleteObject, ...), bucket, name, upload_id, content_range and range.
+ * A session's chunks carry no object name in their URI; it is taken from the request that started the session.
+ */
+function describe(req, sessions) {
+  const url = new URL(req.url, 'http://x');
+  const q = url.searchParams;
+  const decode = (s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const path = /^\/(?:(upload|download)\/)?(?:storage\/v1\/)?b\/([^/]+)(?:\/o(?:\/(.+))?)?$/.exec(url.pathname);
+  const [, kind, bucketPart, namePart] = path ?? [];
+  const uploadId = q.get('upload_id');
+  const session = uploadId ? sessions.get(uploadId) : undefined;
+  const bucket = session?.bucket ?? (bucketPart ? decode(bucketPart) : null);
+  const name = session?.name ?? (namePart ? decode(namePart) : kind === 'upload' ? q.get('name') : null);
+  const contentRange = req.headers['content-range'] ?? null;
+  const m = req.method;
+  const operation = kind === 'upload'
+    ? uploadId
+      ? m === 'DELETE' ? 'CancelUpload' : /^bytes \*\//.test(contentRange ?? '') ? 'QueryUpload' : 'UploadChunk'
+      : q.get('uploadType') === 'resumable' ? 'InitiateResumableUpload' : 'InsertObject'
+    : !namePart
+      ? m === 'GET' ? 'ListObjects' : `${m}Bucket`
+      : m === 'GET' ? kind === 'download' || q.get('alt') === 'media' ? 'DownloadObject' : 'GetObject'
+        : m === 'DELETE' ? 'DeleteObject' : m === 'POST' ? 'RewriteObject' : m === 'PATCH' ? 'PatchObject' : m;
+  return { operation, method: m, bucket, name, upload_id: uploadId, content_range: contentRange, range: req.headers.range ?? null };
 }

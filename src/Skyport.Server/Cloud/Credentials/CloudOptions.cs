@@ -63,6 +63,6 @@ public sealed class GcpCloudOptions
     /// <summary>The Cloud Storage JSON API root; empty means Google's.</summary>
     public string? StorageUrl { get; set; }
 
-    /// <summary>Resumable upload chunk (MiB). Larger chunks mean fewer round trips; each is held in memory by the client library.</summary>
+    /// <summary>Resumable upload chunk (MiB), streamed from the file: larger chunks mean fewer round trips and no more memory.</summary>
     public int UploadChunkMiB { get; set; } = 16;
 }

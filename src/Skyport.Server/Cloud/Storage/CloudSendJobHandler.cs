@@ -13,9 +13,11 @@ namespace Skyport.Server.Cloud.Storage;
 /// upload's own progress, so a restarted job continues the same upload to the same key. Afterwards the
 /// object's size and Skyport's SHA-256 (and the MD5 where the store vouches for it) must match the dataset.
 /// </summary>
-public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbContext db, IDatasetStore files, IOptions<TransferOptions> options, TimeProvider clock,
-    Operations.Metrics.SkyportMetrics metrics) : IJobHandler
+public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbContext db, IDatasetStore files, IOptions<TransferOptions> options,
+    IOptions<JobsOptions> jobs, TimeProvider clock, ILogger<CloudSendJobHandler> logger, Operations.Metrics.SkyportMetrics metrics) : IJobHandler
 {
+    private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(30);
+
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
         var parameters = context.Parameters<CloudSendParameters>();
@@ -57,10 +59,14 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
                 },
                 done => context.ReportProgress(done, dataset.FileSize), cancellationToken));
         }
-        catch (OperationCanceledException) when (checkpoint.Upload is { } upload)
+        catch (Exception e) when (checkpoint.Upload is not null && !context.ShuttingDown)
         {
-            // Cancelled: leave no parts behind in the bucket.
-            await storage.AbortUploadAsync(parameters.Bucket, checkpoint.FinalKey, upload, CancellationToken.None);
+            // The job ends here (cancelled, or failed for good): leave no parts or open upload behind in the bucket.
+            // Not when shutting down or taken over by another worker: then the upload is resumed.
+            if (await EndsTheJobAsync(context, e))
+            {
+                await AbortAsync(storage, parameters.Bucket, checkpoint.FinalKey, checkpoint.Upload, context.Job.Id);
+            }
             throw;
         }
 
@@ -77,6 +83,25 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
         }
         metrics.Transferred(storage.Provider, "send", dataset.FileSize);
         await InfoAsync(context, $"Sent to {parameters.Bucket}/{checkpoint.FinalKey} ({dataset.FileSize} bytes, SHA-256 {sha256}).", cancellationToken);
+    }
+
+    /// <summary>A user's cancel (the row says so; a lost lease also cancels), a failure retrying cannot fix, or the last attempt's failure.</summary>
+    private async Task<bool> EndsTheJobAsync(JobContext context, Exception failure) => failure is OperationCanceledException
+        ? await db.Jobs.AsNoTracking().AnyAsync(j => j.Id == context.Job.Id && j.CancelRequested, CancellationToken.None)
+        : !JobFailure.IsTransient(failure) || context.Job.Attempts >= jobs.Value.MaxAttempts;
+
+    /// <summary>Best effort: the job's own outcome is what the caller reports.</summary>
+    private async Task AbortAsync(IObjectStorage storage, string bucket, string key, string upload, long jobId)
+    {
+        using var timeout = new CancellationTokenSource(AbortTimeout);
+        try
+        {
+            await storage.AbortUploadAsync(bucket, key, upload, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Job {JobId}: aborting the unfinished upload of {Bucket}/{Key} failed: {Reason}", jobId, bucket, key, e.Message);
+        }
     }
 
     /// <returns>The key to write, or null to skip. Never an existing key unless the policy is overwrite.</returns>
@@ -105,5 +130,6 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
     private async Task InfoAsync(JobContext context, string info, CancellationToken cancellationToken) =>
         await db.Jobs.Where(j => j.Id == context.Job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Info, info), cancellationToken);
 
-    private sealed record SendCheckpoint(string FinalKey, string? Upload);
+    /// <param name="Upload">The store's own resume point (upload id and parts, block list, session URI) once an upload started.</param>
+    internal sealed record SendCheckpoint(string FinalKey, string? Upload);
 }

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Google;
-using Google.Apis.Upload;
 using Google.Cloud.Storage.V1;
 using Object = Google.Apis.Storage.v1.Data.Object;
 
@@ -11,7 +10,8 @@ namespace Skyport.Server.Cloud.Storage.Gcs;
 
 /// <summary>
 /// Google Cloud Storage. Uploads use a resumable session whose URI is checkpointed, so after a crash the
-/// upload asks GCS how much it already has and continues from there. The object resource carries the
+/// upload asks GCS how much it already has and continues from there. Chunks stream from the file (the client
+/// library's own resumable upload copies each chunk into memory first). The object resource carries the
 /// whole file's MD5, which GCS checks when the upload completes, and Skyport's SHA-256 as metadata.
 /// </summary>
 public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes) : IObjectStorage
@@ -93,6 +93,60 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
     public async Task<StoredObject> UploadAsync(UploadRequest request, string? checkpoint, Func<string, Task> saveCheckpoint,
         Action<long> progress, CancellationToken cancellationToken)
     {
+        var what = $"{request.Bucket}/{request.Key}";
+        var state = checkpoint is null ? null : JsonSerializer.Deserialize<UploadCheckpoint>(checkpoint);
+        long? received = null; // unknown: the session is asked first
+        var restarted = false;
+        if (state?.Sha256 != request.Sha256)
+        {
+            state = await StartSessionAsync(request, saveCheckpoint, cancellationToken);
+            (received, restarted) = (0, true);
+        }
+        var failures = 0;
+        while (received != Completed)
+        {
+            try
+            {
+                // A resumed or failed upload first asks the session what it kept, as GCS asks of resuming clients.
+                received ??= await Call(what, () => ReceivedAsync(new Uri(state.SessionUri), request.Size, cancellationToken));
+                if (received == SessionGone)
+                {
+                    if (restarted)
+                    {
+                        throw new StorageException($"The upload session of {request.Key} ended; it will be restarted.", StorageFailure.Transient);
+                    }
+                    // Expired or cancelled: start again (nothing of the old session is visible).
+                    state = await StartSessionAsync(request, saveCheckpoint, cancellationToken);
+                    (received, restarted) = (0, true);
+                }
+                if (received == Completed)
+                {
+                    break; // finished before a crash, or its last answer was lost
+                }
+                progress(received.Value);
+                var offset = received.Value;
+                received = await Call(what, () => SendChunkAsync(new Uri(state.SessionUri), request, offset, cancellationToken));
+                failures = 0;
+                progress(received == Completed ? request.Size : Math.Max(0, received.Value));
+            }
+            catch (StorageException e) when (e.Failure == StorageFailure.Transient && received != SessionGone && ++failures < ChunkTries)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(failures), cancellationToken);
+                received = null;
+            }
+        }
+        return await HeadAsync(request.Bucket, request.Key, cancellationToken)
+            ?? throw new StorageException($"{what} is missing right after it was uploaded.", StorageFailure.Transient);
+    }
+
+    /// <summary>Tries of one chunk (or status query) within an attempt; the job's own retries come on top.</summary>
+    private const int ChunkTries = 4;
+    private const long Completed = -1;
+    private const long SessionGone = -2;
+
+    /// <summary>Starts a resumable session and checkpoints its URI before any byte is sent.</summary>
+    private async Task<UploadCheckpoint> StartSessionAsync(UploadRequest request, Func<string, Task> saveCheckpoint, CancellationToken cancellationToken)
+    {
         var resource = new Object
         {
             Bucket = request.Bucket,
@@ -100,33 +154,57 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
             Md5Hash = Convert.ToBase64String(Convert.FromHexString(request.Md5)),
             Metadata = new Dictionary<string, string> { [Sha256Metadata] = request.Sha256 },
         };
-        var state = checkpoint is null ? null : JsonSerializer.Deserialize<UploadCheckpoint>(checkpoint);
-        var uploadOptions = new UploadObjectOptions { ChunkSize = uploadChunkBytes };
-        if (state?.Sha256 != request.Sha256)
+        var session = await Call($"{request.Bucket}/{request.Key}", () => client.InitiateUploadSessionAsync(resource, request.Size,
+            new UploadObjectOptions { ChunkSize = uploadChunkBytes }, cancellationToken));
+        var state = new UploadCheckpoint(session.ToString(), request.Sha256);
+        await saveCheckpoint(JsonSerializer.Serialize(state));
+        return state;
+    }
+
+    /// <summary>Asks the session how much it holds (an empty PUT with "bytes */size").</summary>
+    private async Task<long> ReceivedAsync(Uri session, long size, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent([]);
+        content.Headers.ContentRange = new ContentRangeHeaderValue(size);
+        using var response = await client.Service.HttpClient.PutAsync(session, content, cancellationToken);
+        return await SessionStateAsync(response, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends one chunk straight from the file (no chunk-sized buffer: memory does not grow with the chunk size).
+    /// Every chunk but the last is a multiple of 256 KiB, as GCS requires.
+    /// </summary>
+    private async Task<long> SendChunkAsync(Uri session, UploadRequest request, long offset, CancellationToken cancellationToken)
+    {
+        var length = Math.Min(uploadChunkBytes, request.Size - offset);
+        await using var body = new FileSegmentStream(request.SourcePath, offset, length);
+        using var content = new StreamContent(body);
+        content.Headers.ContentLength = length;
+        content.Headers.ContentRange = length == 0 ? new ContentRangeHeaderValue(request.Size) : new ContentRangeHeaderValue(offset, offset + length - 1, request.Size);
+        using var response = await client.Service.HttpClient.PutAsync(session, content, cancellationToken);
+        return await SessionStateAsync(response, cancellationToken);
+    }
+
+    /// <returns>The bytes the session holds (308), <see cref="Completed"/> (200/201) or <see cref="SessionGone"/> (404, 410, 499).</returns>
+    private static async Task<long> SessionStateAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        switch ((int)response.StatusCode)
         {
-            var session = await Call($"{request.Bucket}/{request.Key}", () => client.InitiateUploadSessionAsync(resource, request.Size, uploadOptions, cancellationToken));
-            state = new UploadCheckpoint(session.ToString(), request.Sha256);
-            await saveCheckpoint(JsonSerializer.Serialize(state));
+            case 200 or 201:
+                return Completed;
+            case 308:
+                return response.Headers.TryGetValues("Range", out var ranges) && ranges.FirstOrDefault() is { } range
+                    && range.StartsWith("bytes=0-", StringComparison.Ordinal) && long.TryParse(range["bytes=0-".Length..], out var last)
+                    ? last + 1
+                    : 0;
+            case 404 or 410 or 499:
+                return SessionGone;
         }
-        await using var file = new FileStream(request.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous);
-        var upload = ResumableUpload.CreateFromUploadUri(new Uri(state.SessionUri), file);
-        upload.ChunkSize = uploadChunkBytes;
-        upload.ProgressChanged += p => progress(p.BytesSent);
-        var result = await Call($"{request.Bucket}/{request.Key}", () => upload.ResumeAsync(cancellationToken));
-        if (result.Status != UploadStatus.Completed)
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        throw new GoogleApiException("storage", $"The upload session answered {(int)response.StatusCode}: {text[..Math.Min(text.Length, 300)]}")
         {
-            throw result.Exception switch
-            {
-                GoogleApiException g when g.HttpStatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone =>
-                    new StorageException($"The upload session of {request.Key} expired; it will be restarted.", StorageFailure.Transient, g),
-                GoogleApiException g when g.HttpStatusCode == HttpStatusCode.BadRequest =>
-                    new StorageException($"GCS refused {request.Key}: {g.Message}", StorageFailure.Invalid, g),
-                var e => new StorageException($"Uploading {request.Key} stopped: {e?.Message}", StorageFailure.Transient, e),
-            };
-        }
-        progress(request.Size);
-        return await HeadAsync(request.Bucket, request.Key, cancellationToken)
-            ?? throw new StorageException($"{request.Bucket}/{request.Key} is missing right after it was uploaded.", StorageFailure.Transient);
+            HttpStatusCode = response.StatusCode,
+        };
     }
 
     public async Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken)

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using Skyport.Server.Galaxy;
+using Skyport.Server.Jobs;
+
+namespace Skyport.Server.Cloud.Storage;
+
+/// <summary>
+/// A cloud send cancelled while no worker runs it (queued for a retry, or its worker died) aborts the upload its
+/// checkpoint names: S3's multipart upload, Azure's staged blocks, GCS's resumable session.
+/// </summary>
+public sealed class CloudSendCleanup(CloudTransfers transfers) : IJobCleanup
+{
+    public async Task CleanUpAsync(Job job, CancellationToken cancellationToken)
+    {
+        if (job.Checkpoint is null
+            || JsonSerializer.Deserialize<CloudSendJobHandler.SendCheckpoint>(job.Checkpoint, GalaxyJson.Options) is not { Upload: { } upload } checkpoint)
+        {
+            return;
+        }
+        var parameters = JsonSerializer.Deserialize<CloudSendParameters>(job.Parameters, GalaxyJson.Options)
+            ?? throw new InvalidOperationException($"Job {job.Id} has no parameters.");
+        using var storage = await transfers.OpenForJobAsync(parameters.AuthzId, job, cancellationToken);
+        await storage.AbortUploadAsync(parameters.Bucket, checkpoint.FinalKey, upload, cancellationToken);
+    }
+}
