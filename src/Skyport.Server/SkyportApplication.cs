@@ -19,6 +19,34 @@ public static class SkyportApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        var app = CreateBuilder(args, configure).Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(GalaxyStatusCodePages.WriteAsync);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapServerInfo();
+        app.MapUsers();
+        app.MapHistories();
+        app.MapDatasets();
+        app.MapTusUploads();
+        app.MapTools();
+        app.MapJobs();
+        app.MapAuthnz();
+        app.MapCloudAuthz();
+        app.MapCloudStorage();
+        return app;
+    }
+
+    /// <summary>A job worker (<c>skyport worker</c>): every service, no API; only a health route answers.</summary>
+    public static WebApplication BuildWorker(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var app = CreateBuilder(args, configure).Build();
+        app.MapWorkerHealth();
+        return app;
+    }
+
+    private static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? configure)
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -37,23 +65,7 @@ public static class SkyportApplication
         builder.AddJobs();
         builder.AddUploads();
         configure?.Invoke(builder);
-
-        var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages(GalaxyStatusCodePages.WriteAsync);
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapServerInfo();
-        app.MapUsers();
-        app.MapHistories();
-        app.MapDatasets();
-        app.MapTusUploads();
-        app.MapTools();
-        app.MapJobs();
-        app.MapAuthnz();
-        app.MapCloudAuthz();
-        app.MapCloudStorage();
-        return app;
+        return builder;
     }
 
     /// <summary>Configuration, wire conventions and the error envelope shared by every feature.</summary>
@@ -66,7 +78,7 @@ public static class SkyportApplication
         {
             var options = services.GetRequiredService<IOptions<SkyportOptions>>().Value;
             var secret = string.IsNullOrEmpty(options.IdSecret)
-                ? services.GetRequiredService<DataDirectory>().GetOrCreateSecret("id_secret", 32)
+                ? services.GetRequiredService<SharedSecrets>().GetOrCreate("id_secret", 32)
                 : Convert.FromHexString(options.IdSecret);
             return new IdEncoder(secret);
         });
@@ -80,7 +92,7 @@ public static class SkyportApplication
     /// <summary>Migrates the database and, on the very first start, creates the administrator.</summary>
     public static async Task<CreatedUser?> PrepareAsync(this WebApplication app, CancellationToken cancellationToken)
     {
-        await app.Services.MigrateDatabaseAsync(cancellationToken);
+        await app.Services.MigrateAtStartAsync(cancellationToken);
         await using var scope = app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<FirstStartBootstrap>().RunAsync(cancellationToken);
     }

@@ -7,7 +7,7 @@ using Skyport.Server.Users;
 
 namespace Skyport.Server.Cli;
 
-/// <summary><c>./skyport serve | users create | users list</c>.</summary>
+/// <summary><c>./skyport serve | users create | users list</c>; <c>worker | migrate</c> are in <see cref="WorkerCommands"/>.</summary>
 public static class SkyportCommandLine
 {
     public static Task<int> InvokeAsync(string[] args) => Build().Parse(args).InvokeAsync();
@@ -18,9 +18,9 @@ public static class SkyportCommandLine
         var urls = new Option<string?>("--urls") { Description = "Listen address(es). Default: http://127.0.0.1:8080" };
 
         // Further --Section:Key=value arguments are passed on as configuration (see the README's settings table).
-        var serve = new Command("serve", "Start the server (API and job workers).") { urls, dataDir };
+        var serve = new Command("serve", "Start the server (API and job workers).") { urls, dataDir, WorkerCommands.NoWorkers };
         serve.TreatUnmatchedTokensAsErrors = false;
-        serve.SetAction((result, ct) => ServeAsync([.. HostArgs(result, dataDir, urls), .. result.UnmatchedTokens], ct));
+        serve.SetAction((result, ct) => ServeAsync([.. HostArgs(result, dataDir, urls), .. result.UnmatchedTokens, .. WorkerCommands.ServeArgs(result)], ct));
 
         var email = new Option<string>("--email") { Description = "Email address of the new user.", Required = true };
         var password = new Option<string?>("--password") { Description = "Password (for HTTP Basic and sign-in); omit for API-key-only users." };
@@ -53,10 +53,12 @@ public static class SkyportCommandLine
         {
             serve,
             new Command("users", "Manage users.") { create, list },
+            WorkerCommands.Worker(dataDir),
+            WorkerCommands.Migrate(dataDir),
         };
     }
 
-    private static string[] HostArgs(ParseResult result, Option<string?> dataDir, Option<string?>? urls)
+    internal static string[] HostArgs(ParseResult result, Option<string?> dataDir, Option<string?>? urls)
     {
         var args = new List<string>();
         if (result.GetValue(dataDir) is { } dir)
@@ -90,12 +92,12 @@ public static class SkyportCommandLine
         RunReportingConfigErrorsAsync(async () =>
         {
             var app = SkyportApplication.Build([.. args, "--Skyport:Jobs:Workers=0", "--Logging:LogLevel:Default=Warning"]);
-            await app.Services.MigrateDatabaseAsync(cancellationToken);
+            await app.Services.MigrateAtStartAsync(cancellationToken);
             await using var scope = app.Services.CreateAsyncScope();
             await action(scope.ServiceProvider);
         });
 
-    private static async Task<int> RunReportingConfigErrorsAsync(Func<Task> action)
+    internal static async Task<int> RunReportingConfigErrorsAsync(Func<Task> action)
     {
         try
         {
