@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Data;
 using Skyport.Server.Jobs;
@@ -48,6 +49,9 @@ internal static class WorkerCommands
                 "--Skyport:Jobs:Workers=0", "--Logging:LogLevel:Default=Warning"]);
             var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             await app.Services.MigrateDatabaseAsync(ct);
+            // Makes the first Data Protection key now, so that processes started together afterwards share it
+            // instead of each making one of their own.
+            app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("Skyport.Migrate").Protect([0]);
             Console.WriteLine($"The {database.Provider} database is up to date.");
         }));
         return migrate;

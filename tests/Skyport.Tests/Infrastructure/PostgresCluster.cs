@@ -25,8 +25,8 @@ public static class PostgresCluster
     private static readonly SemaphoreSlim Creating = new(1, 1);
     private static bool _templateReady;
 
-    /// <summary>A new, migrated, empty database; returns its connection string.</summary>
-    public static async Task<string> NewDatabaseAsync()
+    /// <summary>A new database, migrated unless <paramref name="migrated"/> is false; returns its connection string.</summary>
+    public static async Task<string> NewDatabaseAsync(bool migrated = true)
     {
         var server = await Cluster.Value;
         var name = $"skyport_{Guid.NewGuid():N}"[..24];
@@ -46,7 +46,7 @@ public static class PostgresCluster
                 }
                 _templateReady = true;
             }
-            await ExecuteAsync(server, $"CREATE DATABASE {name} TEMPLATE {Template}");
+            await ExecuteAsync(server, migrated ? $"CREATE DATABASE {name} TEMPLATE {Template}" : $"CREATE DATABASE {name}");
         }
         finally
         {
