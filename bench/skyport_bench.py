@@ -78,7 +78,7 @@ class Server:
             try:
                 if requests.get(self.url + "/api/version", timeout=2).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a first request can be slow on a loaded machine
                 pass
             time.sleep(0.1)
         sys.exit(f"Skyport did not answer on {self.url}; see {self.log_path}")

@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import requests
@@ -42,13 +43,17 @@ class Bench(CloudBench):
 
     def __init__(self, args):
         super().__init__(args)
-        self.pg_dir = os.path.join(self.work, "postgres")
+        # Its own folder under /tmp: as root the cluster belongs to the postgres user, who cannot enter the work folder.
+        self.pg_dir = tempfile.mkdtemp(prefix="skyport-workers-pg-")
         self.database = None
         self.workers = []
 
     def start(self):
         print("Starting PostgreSQL (tests/infra/postgres.sh)...", flush=True)
-        server = subprocess.run([PG_SCRIPT, "start", self.pg_dir], check=True, capture_output=True, text=True).stdout.strip()
+        started = subprocess.run([PG_SCRIPT, "start", self.pg_dir], capture_output=True, text=True)
+        if started.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not start: {started.stderr[-2000:]}")
+        server = started.stdout.strip()
         port = dict(p.split("=", 1) for p in server.split(";"))["Port"]
         subprocess.run(["createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "skyport"], check=True)
         self.database = f"{server};Database=skyport"
@@ -90,7 +95,7 @@ class Bench(CloudBench):
                 try:
                     if requests.get(url + "/health", timeout=2).ok:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     pass
                 if time.time() > deadline:
                     raise RuntimeError(f"worker {url} did not answer")

@@ -82,18 +82,22 @@ public sealed class MultiProcessTests(TransferCloudFixture fixture, ITestOutputH
         await fixture.Cloud.DelayS3RequestsAsync(TimeSpan.FromMilliseconds(150));
 
         Log($"{Transfers} objects in the bucket");
+        // 40 requests of 5 objects, alternating between the servers and over the histories.
         var datasetOf = new Dictionary<string, string>();
-        var submitted = objects.Keys.Select((key, i) => (key, i)).ToList();
-        await Parallel.ForEachAsync(submitted, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, ct) =>
+        var requests = objects.Keys.Chunk(5).Select((keys, i) => (keys, i)).ToList();
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (request, ct) =>
         {
-            var queued = await GalaxyAssert.OkJsonAsync(await servers[item.i % 2].PostAsJsonAsync("/api/cloud/storage/get",
-                new { history_id = histories[item.i % 4], authz_id = session.AuthzId, bucket, objects = new[] { item.key } }, ct));
+            var queued = await GalaxyAssert.OkJsonAsync(await servers[request.i % 2].PostAsJsonAsync("/api/cloud/storage/get",
+                new { history_id = histories[request.i % 4], authz_id = session.AuthzId, bucket, objects = request.keys }, ct));
+            var ids = queued.EnumerateArray().ToDictionary(d => Path.GetFileName(d.GetProperty("name").GetString()!), d => d.GetProperty("id").GetString()!);
             lock (datasetOf)
             {
-                datasetOf[item.key] = Assert.Single(queued.EnumerateArray()).GetProperty("id").GetString()!;
+                foreach (var key in request.keys)
+                {
+                    datasetOf[key] = ids[Path.GetFileName(key)];
+                }
             }
         });
-
         Log($"{Transfers} transfers submitted");
         // Kill one worker while it holds running jobs, once the run is well under way.
         bool HeldByVictim(JobRow j) => j.State == "Running" && j.LeaseOwner?.Contains($":{victim.ProcessId}:", StringComparison.Ordinal) == true;
