@@ -129,7 +129,7 @@ class Bench(CloudBench):
                     "workers": sum(cpu_seconds(p) for p in pids) - before["workers"],
                     "emulator": cpu_seconds(self.cloud.pid) - before["emulator"],
                     "postgres": postgres_cpu(self.pg_pid) - before["postgres"]}
-            jobs = self.api("GET", f"/api/jobs?history_id={history}&limit=100000").json()
+            jobs = self.api("GET", f"/api/jobs?history_id={history}&limit=10000").json()
             retried = sum(1 for j in jobs if j["attempts"] > 1)
             result = {"workers": count, "seconds": seconds, "post": post, "rate": self.args.objects / seconds,
                       "cpu": used, "retried": retried, "load": loadavg()}
