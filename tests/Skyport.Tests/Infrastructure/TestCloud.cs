@@ -19,7 +19,7 @@ public sealed class TestCloud : IAsyncDisposable
     /// <summary>The OIDC client id Skyport uses; the provider puts it in the id token's aud.</summary>
     public const string ClientId = "skyport";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120); // generous: several suites may share two cores
 
     internal static readonly JsonSerializerOptions Json = new()
     {
