@@ -23,28 +23,7 @@ public static class SkyportApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
-        {
-            builder.WebHost.UseUrls("http://127.0.0.1:8080");
-        }
-        builder.AddSkyportCore();
-        builder.AddSkyportData();
-        builder.AddUsers();
-        builder.AddIdentity();
-        builder.AddCloud();
-        builder.AddHistoriesAndDatasets();
-        builder.AddJobs();
-        builder.AddUploads();
-        builder.AddWeb();
-        builder.AddOperations();
-        configure?.Invoke(builder);
-
-        var app = builder.Build();
+        var app = CreateBuilder(args, configure).Build();
         app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages(GalaxyStatusCodePages.WriteAsync);
@@ -68,6 +47,39 @@ public static class SkyportApplication
         return app;
     }
 
+    /// <summary>A job worker (<c>skyport worker</c>): every service, no API; only a health route answers.</summary>
+    public static WebApplication BuildWorker(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var app = CreateBuilder(args, configure).Build();
+        app.MapWorkerHealth();
+        return app;
+    }
+
+    private static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? configure)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:8080");
+        }
+        builder.AddSkyportCore();
+        builder.AddSkyportData();
+        builder.AddUsers();
+        builder.AddIdentity();
+        builder.AddCloud();
+        builder.AddHistoriesAndDatasets();
+        builder.AddJobs();
+        builder.AddUploads();
+        builder.AddWeb();
+        builder.AddOperations();
+        configure?.Invoke(builder);
+        return builder;
+    }
+
     /// <summary>Configuration, wire conventions and the error envelope shared by every feature.</summary>
     private static WebApplicationBuilder AddSkyportCore(this WebApplicationBuilder builder)
     {
@@ -78,7 +90,7 @@ public static class SkyportApplication
         {
             var options = services.GetRequiredService<IOptions<SkyportOptions>>().Value;
             var secret = string.IsNullOrEmpty(options.IdSecret)
-                ? services.GetRequiredService<DataDirectory>().GetOrCreateSecret("id_secret", 32)
+                ? services.GetRequiredService<SharedSecrets>().GetOrCreate("id_secret", 32)
                 : Convert.FromHexString(options.IdSecret);
             return new IdEncoder(secret);
         });
@@ -92,7 +104,7 @@ public static class SkyportApplication
     /// <summary>Migrates the database and, on the very first start, creates the administrator.</summary>
     public static async Task<CreatedUser?> PrepareAsync(this WebApplication app, CancellationToken cancellationToken)
     {
-        await app.Services.MigrateDatabaseAsync(cancellationToken);
+        await app.Services.MigrateAtStartAsync(cancellationToken);
         await using var scope = app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<FirstStartBootstrap>().RunAsync(cancellationToken);
     }

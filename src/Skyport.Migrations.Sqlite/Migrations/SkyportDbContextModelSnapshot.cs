@@ -17,6 +17,23 @@ namespace Skyport.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Skyport.Server.Cloud.Authz.CloudAuthz", b =>
                 {
                     b.Property<long>("Id")
@@ -106,6 +123,22 @@ namespace Skyport.Migrations.Sqlite.Migrations
                     b.HasIndex("UserId", "IssuedAt");
 
                     b.ToTable("credential_issuances", (string)null);
+                });
+
+            modelBuilder.Entity("Skyport.Server.Data.Setting", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("settings", (string)null);
                 });
 
             modelBuilder.Entity("Skyport.Server.Datasets.Dataset", b =>

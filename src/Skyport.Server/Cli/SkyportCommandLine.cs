@@ -5,7 +5,10 @@ using Skyport.Server.Galaxy;
 
 namespace Skyport.Server.Cli;
 
-/// <summary><c>./skyport serve</c>, and the admin commands of <see cref="UsersCommands"/>, <see cref="JobsCommands"/>, <see cref="PurgeCommand"/> and <see cref="ConfigCommands"/>.</summary>
+/// <summary>
+/// <c>./skyport serve</c>, the admin commands of <see cref="UsersCommands"/>, <see cref="JobsCommands"/>, <see cref="PurgeCommand"/> and
+/// <see cref="ConfigCommands"/>, and <c>worker | migrate</c> in <see cref="WorkerCommands"/>.
+/// </summary>
 public static class SkyportCommandLine
 {
     public static Task<int> InvokeAsync(string[] args) => Build().Parse(args).InvokeAsync();
@@ -16,9 +19,9 @@ public static class SkyportCommandLine
         var urls = new Option<string?>("--urls") { Description = "Listen address(es). Default: http://127.0.0.1:8080" };
 
         // Further --Section:Key=value arguments are passed on as configuration (see the README's settings table).
-        var serve = new Command("serve", "Start the server (API and job workers).") { urls, dataDir };
+        var serve = new Command("serve", "Start the server (API and job workers).") { urls, dataDir, WorkerCommands.NoWorkers };
         serve.TreatUnmatchedTokensAsErrors = false;
-        serve.SetAction((result, ct) => ServeAsync([.. HostArgs(result, dataDir, urls), .. result.UnmatchedTokens], ct));
+        serve.SetAction((result, ct) => ServeAsync([.. HostArgs(result, dataDir, urls), .. result.UnmatchedTokens, .. WorkerCommands.ServeArgs(result)], ct));
 
         return new RootCommand("Skyport: a Galaxy-compatible data server that moves datasets to and from cloud storage.")
         {
@@ -27,6 +30,8 @@ public static class SkyportCommandLine
             JobsCommands.Create(dataDir),
             PurgeCommand.Create(dataDir),
             ConfigCommands.Create(dataDir),
+            WorkerCommands.Worker(dataDir),
+            WorkerCommands.Migrate(dataDir),
         };
     }
 
@@ -64,7 +69,7 @@ public static class SkyportCommandLine
         RunReportingConfigErrorsAsync(async () =>
         {
             var app = SkyportApplication.Build([.. args, "--Skyport:Jobs:Workers=0", "--Logging:LogLevel:Default=Warning"]);
-            await app.Services.MigrateDatabaseAsync(cancellationToken);
+            await app.Services.MigrateAtStartAsync(cancellationToken);
             await using var scope = app.Services.CreateAsyncScope();
             await action(scope.ServiceProvider);
         });

@@ -5,18 +5,30 @@ namespace Skyport.Server.Data;
 public sealed class DatabaseOptions : IValidatedOptions
 {
     public const string Section = "Skyport:Database";
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
 
-    /// <summary><c>sqlite</c> (default). PostgreSQL arrives with the scale-out work.</summary>
-    public string Provider { get; set; } = "sqlite";
+    /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c> (several servers and workers on one database).</summary>
+    public string Provider { get; set; } = Sqlite;
 
-    /// <summary>Empty means <c>skyport.db</c> in the data folder.</summary>
+    /// <summary>SQLite: empty means <c>skyport.db</c> in the data folder. PostgreSQL: required (Npgsql syntax).</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>Apply pending migrations when a server or worker starts; off when an administrator runs <c>skyport migrate</c>.</summary>
+    public bool MigrateAtStart { get; set; } = true;
+
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(Provider, "postgresql", StringComparison.OrdinalIgnoreCase);
 
     public IEnumerable<string> Validate(string section)
     {
-        if (!string.Equals(Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+        if (!IsPostgres && !string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase))
         {
-            yield return $"{section}:Provider must be 'sqlite' (got '{Provider}').";
+            yield return $"{section}:Provider must be 'sqlite' or 'postgres' (got '{Provider}').";
+        }
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return $"{section}:ConnectionString is required with PostgreSQL (e.g. 'Host=db;Database=skyport;Username=skyport;Password=...').";
         }
     }
 }

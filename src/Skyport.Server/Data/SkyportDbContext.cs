@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Skyport.Server.Cloud.Authz;
@@ -11,7 +12,7 @@ using Skyport.Server.Users;
 
 namespace Skyport.Server.Data;
 
-public sealed class SkyportDbContext(DbContextOptions<SkyportDbContext> options) : DbContext(options)
+public sealed class SkyportDbContext(DbContextOptions<SkyportDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
@@ -22,6 +23,9 @@ public sealed class SkyportDbContext(DbContextOptions<SkyportDbContext> options)
     public DbSet<UserIdentity> UserIdentities => Set<UserIdentity>();
     public DbSet<CloudAuthz> CloudAuthzs => Set<CloudAuthz>();
     public DbSet<CredentialIssuance> CredentialIssuances => Set<CredentialIssuance>();
+    public DbSet<Setting> Settings => Set<Setting>();
+    /// <summary>The Data Protection key ring when on PostgreSQL (SQLite keeps it in the data folder).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SkyportDbContext).Assembly);

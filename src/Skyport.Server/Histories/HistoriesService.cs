@@ -34,8 +34,9 @@ public sealed class HistoriesService(
                     histories = histories.Where(h => h.Name == value);
                     break;
                 case "name-contains":
-                    var pattern = $"%{value.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_")}%";
-                    histories = histories.Where(h => EF.Functions.Like(h.Name, pattern, "\\"));
+                    // Case-insensitive on every provider (SQLite's LIKE is, PostgreSQL's is not).
+                    var lowered = value.ToLowerInvariant();
+                    histories = histories.Where(h => h.Name.ToLower().Contains(lowered));
                     break;
                 case "deleted":
                     deleted = LenientBool(key, value);

@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Configuration;
 using Skyport.Server.Galaxy;
@@ -30,10 +28,8 @@ public static class IdentityExtensions
         builder.Services.AddScoped<AuthnzService>();
         builder.Services.AddSingleton<TokenProtector>();
 
-        // Keys that encrypt stored tokens and secrets live with the data, so restarts can still read them.
+        // Keys that encrypt stored tokens and secrets live with the data (AddSkyportData says where), so restarts can still read them.
         builder.Services.AddDataProtection().SetApplicationName("Skyport");
-        builder.Services.AddOptions<KeyManagementOptions>().Configure<DataDirectory, ILoggerFactory>((options, data, logs) =>
-            options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(data.Root, "keys")), logs));
 
         var authentication = builder.Services.AddAuthentication(PolicyScheme)
             .AddPolicyScheme(PolicyScheme, "API key or session", options => options.ForwardDefaultSelector = context =>

@@ -7,9 +7,9 @@ using Skyport.Server.Hosting;
 namespace Skyport.Server.Jobs;
 
 /// <summary>
-/// This process's job workers plus the lease reaper. Workers claim queued jobs with a conditional
-/// update (compare-and-set on the state), so each job runs once however many workers and processes
-/// share the database. The reaper returns jobs whose worker stopped renewing its lease to the queue,
+/// This process's job workers plus the lease reaper. Workers claim queued jobs atomically (PostgreSQL:
+/// <c>FOR UPDATE SKIP LOCKED</c>; SQLite: a compare-and-set on the state), so each job runs once however
+/// many workers and processes share the database. The reaper returns jobs whose worker stopped renewing its lease to the queue,
 /// or fails them once they have used up their attempts, so no job stays running forever.
 /// </summary>
 internal sealed class JobWorkerPool(
@@ -64,11 +64,36 @@ internal sealed class JobWorkerPool(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
+        var expires = now + options.Value.Lease;
+        return db.Database.IsNpgsql()
+            ? await ClaimSkippingLockedAsync(db, workerId, now, expires, cancellationToken)
+            : await ClaimByCompareAndSetAsync(db, workerId, now, expires, cancellationToken);
+    }
+
+    /// <summary>
+    /// PostgreSQL: one statement picks the oldest ready job no other transaction holds and takes it, so
+    /// concurrent workers never wait on each other or collide on the same row.
+    /// </summary>
+    private static async Task<long?> ClaimSkippingLockedAsync(SkyportDbContext db, string workerId, DateTime now, DateTime expires, CancellationToken cancellationToken)
+    {
+        const string queued = nameof(JobState.Queued), running = nameof(JobState.Running);
+        var claimed = await db.Database.SqlQuery<long>($"""
+            UPDATE jobs SET "State" = {running}, "LeaseOwner" = {workerId}, "LeaseExpiresAt" = {expires},
+                "Attempts" = "Attempts" + 1, "UpdateTime" = {now}
+            WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = {queued} AND "NotBefore" <= {now}
+                ORDER BY "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING "Id" AS "Value"
+            """).ToListAsync(cancellationToken);
+        return claimed.Count == 1 ? claimed[0] : null;
+    }
+
+    /// <summary>SQLite (one writer at a time): a conditional update on the state is the compare-and-set.</summary>
+    private static async Task<long?> ClaimByCompareAndSetAsync(SkyportDbContext db, string workerId, DateTime now, DateTime expires, CancellationToken cancellationToken)
+    {
         var candidates = await db.Jobs.AsNoTracking()
             .Where(j => j.State == JobState.Queued && j.NotBefore <= now)
             .OrderBy(j => j.Id).Select(j => j.Id).Take(ClaimCandidates)
             .ToListAsync(cancellationToken);
-        var expires = now + options.Value.Lease;
         foreach (var id in candidates)
         {
             var claimed = await db.Jobs.Where(j => j.Id == id && j.State == JobState.Queued)

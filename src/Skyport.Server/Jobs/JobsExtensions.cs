@@ -14,6 +14,7 @@ public static class JobsExtensions
         builder.Services.AddScoped<JobsService>();
         builder.Services.AddSingleton<JobWorkerPool>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobWorkerPool>());
+        builder.Services.AddHostedService<PostgresJobWakeups>();
         return builder;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Configuration;
 using Skyport.Server.Data;
+using Skyport.Server.Galaxy;
 
 namespace Skyport.Server.Users;
 
@@ -15,6 +16,14 @@ public sealed class FirstStartBootstrap(SkyportDbContext db, UsersService users,
         {
             return null;
         }
-        return await users.CreateAsync(options.Value.BootstrapAdminEmail, password: null, isAdmin: true, username: "admin", cancellationToken);
+        try
+        {
+            return await users.CreateAsync(options.Value.BootstrapAdminEmail, password: null, isAdmin: true, username: "admin", cancellationToken);
+        }
+        catch (ConflictException)
+        {
+            // Another server on the same database started at the same moment and created it.
+            return null;
+        }
     }
 }

@@ -1,13 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.CloudAuthz;
 
 /// <summary>/api/cloud/authz without logins: validation, secrets kept secret, and ownership.</summary>
-public sealed class AuthzApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class AuthzApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string Secret = "very-secret-client-value-123";
     private SkyportServer Server => fixture.Server;
@@ -50,10 +49,9 @@ public sealed class AuthzApiTests(ServerFixture fixture) : IClassFixture<ServerF
         using var client = await Server.NewUserAsync();
         await GalaxyAssert.OkJsonAsync(await client.PostAsJsonAsync("/api/cloud/authz", AzureWithSecret("encryptedacct")));
 
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(Server.DataDir, "skyport.db")}");
-        await connection.OpenAsync();
+        await using var connection = Server.OpenDatabase();
         var command = connection.CreateCommand();
-        command.CommandText = "SELECT Config, ProtectedSecrets FROM cloud_authz";
+        command.CommandText = "SELECT \"Config\", \"ProtectedSecrets\" FROM cloud_authz";
         await using var reader = await command.ExecuteReaderAsync();
         var rows = 0;
         while (await reader.ReadAsync())

@@ -5,7 +5,7 @@ using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.Datasets;
 
-public sealed class DatasetDisplayTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class DatasetDisplayTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string Content = "line one\nline two\nline three\n";
 

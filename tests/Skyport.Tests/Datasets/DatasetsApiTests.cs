@@ -7,7 +7,7 @@ using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.Datasets;
 
-public sealed class DatasetsApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class DatasetsApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string Bed = "chr1\t100\t200\tfirst\nchr1\t300\t400\tsecond\nchr2\t500\t600\tthird\n";
 

@@ -6,7 +6,7 @@ using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.Datasets;
 
-public sealed class HistoryContentsApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class HistoryContentsApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 

@@ -10,7 +10,7 @@ namespace Skyport.Tests.Datasets;
 /// BioBlend's <c>delete_dataset(..., purge=True)</c> and <c>delete_history(..., purge=True)</c> send
 /// <c>{"purge": true}</c> as the JSON body of the DELETE, not as a query parameter; Galaxy honours both.
 /// </summary>
-public sealed class PurgeInBodyTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class PurgeInBodyTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 

@@ -5,7 +5,7 @@ using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.Histories;
 
-public sealed class HistoriesApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class HistoriesApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 

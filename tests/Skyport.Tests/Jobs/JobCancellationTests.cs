@@ -6,7 +6,7 @@ using static Skyport.Tests.Uploads.UploadRequests;
 
 namespace Skyport.Tests.Jobs;
 
-public sealed class JobCancellationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class JobCancellationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 

@@ -9,7 +9,7 @@ using static Skyport.Tests.Uploads.UploadRequests;
 
 namespace Skyport.Tests.Jobs;
 
-public sealed class JobsApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class JobsApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 

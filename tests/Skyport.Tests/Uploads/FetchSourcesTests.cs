@@ -9,7 +9,7 @@ using static Skyport.Tests.Uploads.UploadRequests;
 namespace Skyport.Tests.Uploads;
 
 /// <summary>Pasted text and URLs through /api/tools/fetch, end to end: conversion, sniffing, retries and failures.</summary>
-public sealed class FetchSourcesTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class FetchSourcesTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string Fasta = ">seq1 first\nACGTACGTAC\nGGTTAACC\n>seq2\nTTTTGGGGCCCCAAAA\n";
     private const string Bed = "chr1\t100\t200\tpeak1\t0\t+\nchr1\t300\t450\tpeak2\t5\t-\nchr2\t10\t20\tpeak3\t3\t+\n";

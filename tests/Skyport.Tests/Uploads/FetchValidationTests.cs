@@ -6,7 +6,7 @@ using static Skyport.Tests.Uploads.UploadRequests;
 namespace Skyport.Tests.Uploads;
 
 /// <summary>/api/tools/fetch validates the whole request before queueing anything: all datasets, or none.</summary>
-public sealed class FetchValidationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class FetchValidationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 

@@ -5,7 +5,7 @@ using static Skyport.Tests.Uploads.UploadRequests;
 
 namespace Skyport.Tests.Uploads;
 
-public sealed class TusUploadTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class TusUploadTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 

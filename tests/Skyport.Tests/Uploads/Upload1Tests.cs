@@ -9,7 +9,7 @@ using static Skyport.Tests.Uploads.UploadRequests;
 namespace Skyport.Tests.Uploads;
 
 /// <summary>Galaxy's older upload tool, <c>POST /api/tools</c> with <c>tool_id: upload1</c>, as BioBlend sends it.</summary>
-public sealed class Upload1Tests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class Upload1Tests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 

@@ -1,12 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.Users;
 
-public sealed class AuthenticationApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class AuthenticationApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string Password = "correct horse battery";
 
@@ -144,17 +143,10 @@ public sealed class AuthenticationApiTests(ServerFixture fixture) : IClassFixtur
         return response;
     }
 
-    /// <summary>Every cell of a table as text, read straight from the server's SQLite file.</summary>
+    /// <summary>Every cell of a table as text, read straight from the server's database.</summary>
     private List<string> ReadAllCells(string table)
     {
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(Server.DataDir, "skyport.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        };
-        using var connection = new SqliteConnection(builder.ToString());
-        connection.Open();
+        using var connection = Server.OpenDatabase();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT * FROM {table}";
         using var reader = command.ExecuteReader();

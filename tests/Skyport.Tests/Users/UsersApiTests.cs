@@ -6,7 +6,7 @@ using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.Users;
 
-public sealed class UsersApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class UsersApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private SkyportServer Server => fixture.Server;
 
