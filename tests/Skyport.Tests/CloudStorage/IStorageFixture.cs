@@ -58,6 +58,13 @@ public interface IStorageFixture
     Task<IReadOnlyList<UploadStep>> UploadStepsAsync(string bucket, string key) => throw new NotSupportedException();
     /// <summary>The parts of an unfinished upload of the key that the store holds now, named as in <see cref="UploadStep.Part"/>.</summary>
     Task<IReadOnlySet<string>> HeldPartsAsync(string bucket, string key) => throw new NotSupportedException();
+
+    /// <summary>
+    /// The held parts a resumed send can count on, given the job's checkpoint (<c>{final_key, upload}</c>). Azure and GCS
+    /// ask the store on resume, so that is every held part. S3 resumes from the checkpoint alone (the emulator's ListParts
+    /// is unusable), so a part the store finished after the last checkpoint, just before the kill, is legitimately sent again.
+    /// </summary>
+    Task<IReadOnlySet<string>> ResumablePartsAsync(string bucket, string key, System.Text.Json.JsonElement checkpoint) => HeldPartsAsync(bucket, key);
 }
 
 /// <summary>One upload request: it starts an upload (S3 multipart, GCS session), sends a part (S3 part, Azure block, GCS chunk) or commits the object.</summary>

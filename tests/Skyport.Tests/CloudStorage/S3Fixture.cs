@@ -118,6 +118,13 @@ public sealed class S3Fixture : IAsyncLifetime, IStorageFixture
             .Select(r => r.PartNumber!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
     }
 
+    public async Task<IReadOnlySet<string>> ResumablePartsAsync(string bucket, string key, System.Text.Json.JsonElement checkpoint)
+    {
+        var upload = System.Text.Json.JsonDocument.Parse(checkpoint.GetProperty("upload").GetString()!).RootElement;
+        var recorded = upload.GetProperty("Parts").EnumerateObject().Select(p => p.Name).ToHashSet();
+        return (await HeldPartsAsync(bucket, key)).Where(recorded.Contains).ToHashSet();
+    }
+
     /// <summary>The key's multipart uploads that were neither completed nor aborted.</summary>
     public async Task<IReadOnlyList<string>> UncommittedPartsAsync(string bucket, string key) =>
         (await Cloud.S3MultipartUploadsAsync(bucket)).Where(u => u.Key == key).Select(u => $"multipart upload {u.UploadId}").ToList();

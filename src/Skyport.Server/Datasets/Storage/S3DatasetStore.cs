@@ -63,10 +63,13 @@ public sealed class S3DatasetStore(IAmazonS3 client, DatasetStorageOptions optio
                     upload = checkpoint;
                     return Task.CompletedTask;
                 }, _ => { }, cancellationToken);
+            // A single PUT's ETag is the MD5 of the bytes; multipart ETags are not. One of the two must vouch for the bytes:
+            // the SHA-256 metadata read back, or (a single PUT answered with our MD5 as its ETag) the store's own MD5.
+            var singlePart = hashes.Length < transfers.MultipartThreshold;
             var problem = stored.Size != hashes.Length ? $"size {stored.Size} instead of {hashes.Length}"
-                : stored.Sha256 != hashes.Sha256 ? $"SHA-256 metadata {stored.Sha256 ?? "(none)"} instead of {hashes.Sha256}"
-                // A single PUT's ETag is the MD5 of the bytes; multipart ETags are not.
-                : hashes.Length < transfers.MultipartThreshold && stored.Md5 is { } md5 && md5 != hashes.Md5 ? $"MD5 {md5} instead of {hashes.Md5}"
+                : stored.Sha256 is { } sha && sha != hashes.Sha256 ? $"SHA-256 metadata {sha} instead of {hashes.Sha256}"
+                : singlePart && stored.Md5 is { } md5 && md5 != hashes.Md5 ? $"MD5 {md5} instead of {hashes.Md5}"
+                : stored.Sha256 is null && !(singlePart && stored.Md5 == hashes.Md5) ? $"no SHA-256 metadata (expected {hashes.Sha256})"
                 : null;
             if (problem is not null)
             {
