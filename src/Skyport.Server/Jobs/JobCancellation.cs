@@ -45,6 +45,20 @@ public sealed class JobCancellation(SkyportDbContext db, RunningJobs running, Ti
         return cancelled;
     }
 
+    /// <summary>
+    /// For a worker whose failed attempt was to be retried but whose job was cancelled meanwhile: its handler kept the
+    /// unfinished work for the retry that will not come, so it is undone here.
+    /// </summary>
+    public async Task CleanUpIfCancelledAsync(long jobId, CancellationToken cancellationToken)
+    {
+        var job = await db.Jobs.AsNoTracking()
+            .SingleOrDefaultAsync(j => j.Id == jobId && j.State == JobState.Deleted && j.CancelRequested && j.Checkpoint != null, cancellationToken);
+        if (job is not null)
+        {
+            await CleanUpAsync(job, cancellationToken);
+        }
+    }
+
     /// <summary>Should a worker have claimed the job meanwhile, its handler cleans up too; cleanups are idempotent.</summary>
     private async Task CleanUpAsync(Job job, CancellationToken cancellationToken)
     {

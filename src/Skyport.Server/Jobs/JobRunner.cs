@@ -119,6 +119,12 @@ internal sealed class JobRunner(
                 await UpdateOutputAsync(db, job, DatasetState.Queued,
                     $"Attempt {job.Attempts} of {settings.MaxAttempts} failed ({message}); retrying in {delay.TotalSeconds:0} s.", now);
             }
+            else
+            {
+                // Cancelled after the handler had decided to keep its work for the retry: nobody else will undo it.
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<JobCancellation>().CleanUpIfCancelledAsync(job.Id, CancellationToken.None);
+            }
             return;
         }
         if (JobFailure.IsTransient(failure))

@@ -225,16 +225,34 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
     /// <summary>A resumable session is cancelled with a DELETE on its URI; nothing of it is visible until it completes.</summary>
     public async Task AbortUploadAsync(string bucket, string key, string checkpoint, CancellationToken cancellationToken)
     {
-        if (JsonSerializer.Deserialize<UploadCheckpoint>(checkpoint) is { } state)
+        if (JsonSerializer.Deserialize<UploadCheckpoint>(checkpoint) is not { } state)
         {
+            return;
+        }
+        // GCS answers 499 to a cancelled session and 404/410 to one that is gone; a busy or failing store (429, 5xx, no
+        // answer) is asked again a few times, since an abort that silently fails leaves the session open for a week.
+        for (var attempt = 1; ; attempt++)
+        {
+            string problem;
             try
             {
-                using var _ = await client.Service.HttpClient.DeleteAsync(state.SessionUri, cancellationToken);
+                using var response = await client.Service.HttpClient.DeleteAsync(state.SessionUri, cancellationToken);
+                var status = (int)response.StatusCode;
+                if (status is not (429 or >= 500))
+                {
+                    return;
+                }
+                problem = $"HTTP {status}";
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException e)
             {
-                // The session expires by itself within a week.
+                problem = e.Message;
             }
+            if (attempt == 4)
+            {
+                throw new StorageException($"Could not cancel the resumable upload of {bucket}/{key}: {problem}. GCS expires it within a week.", StorageFailure.Transient);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(0.5 * (1 << attempt)), cancellationToken);
         }
     }
 
