@@ -34,14 +34,7 @@ public sealed class TransferCloudFixture : IAsyncLifetime
         _cloud = await TestCloud.StartAsync();
         await _cloud.SetClaimsAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
         await _cloud.RegisterAwsRoleAsync(new AwsRole(RoleArn, _cloud.Issuer, TestCloud.ClientId, Subject, 43200));
-        var token = await _cloud.MintIdTokenAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
-        using var sts = new AmazonSecurityTokenServiceClient(new AnonymousAWSCredentials(), new AmazonSecurityTokenServiceConfig { ServiceURL = _cloud.Sts.ToString() });
-        var assumed = await sts.AssumeRoleWithWebIdentityAsync(new AssumeRoleWithWebIdentityRequest
-        {
-            RoleArn = RoleArn, RoleSessionName = "test-setup", WebIdentityToken = token, DurationSeconds = 43200,
-        });
-        var keys = new SessionAWSCredentials(assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey, assumed.Credentials.SessionToken);
-        _s3 = S3ClientFactory.Create(new AwsCloudCredentials(keys, "us-east-1", _cloud.S3.ToString()));
+        _s3 = await DirectS3.ClientAsync(_cloud, Subject, RoleArn, durationSeconds: 43200);
     }
 
     /// <summary>
@@ -66,26 +59,13 @@ public sealed class TransferCloudFixture : IAsyncLifetime
     public Task<TransferSession> SignInAsync(Uri baseAddress) =>
         StorageUser.SignInAtAsync(baseAddress, "aws", new { role_arn = RoleArn, endpoint = Cloud.S3.ToString(), region = "us-east-1" });
 
-    public async Task<string> NewBucketAsync()
-    {
-        var bucket = $"f{Guid.NewGuid():N}"[..20];
-        await S3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
-        return bucket;
-    }
+    public Task<string> NewBucketAsync() => S3.NewBucketAsync('f');
 
-    public async Task PutAsync(string bucket, string key, byte[] bytes) =>
-        await S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false });
+    public Task PutAsync(string bucket, string key, byte[] bytes) => S3.PutBytesAsync(bucket, key, bytes);
 
-    public async Task<byte[]> ReadAsync(string bucket, string key)
-    {
-        using var response = await S3.GetObjectAsync(bucket, key);
-        using var copy = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(copy);
-        return copy.ToArray();
-    }
+    public Task<byte[]> ReadAsync(string bucket, string key) => S3.ReadBytesAsync(bucket, key);
 
-    public async Task<List<string>> KeysAsync(string bucket) =>
-        (await S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects?.Select(o => o.Key).ToList() ?? [];
+    public Task<List<string>> KeysAsync(string bucket) => S3.KeysAsync(bucket);
 
     /// <summary>Polls the emulator's request log until <paramref name="enough"/> of <paramref name="operation"/> on the key have succeeded.</summary>
     public async Task WaitForSucceededAsync(string bucket, string key, string operation, int enough, TimeSpan? timeout = null)

@@ -116,44 +116,17 @@ public sealed class S3DatasetStoreFixture : IAsyncLifetime, IStorageFixture
         }
     }
 
-    public async Task<IAmazonS3> DirectClientAsync()
-    {
-        var token = await Cloud.MintIdTokenAsync(new OidcClaims(Sub: Subject, Email: $"{Subject}@example.org"));
-        using var sts = new AmazonSecurityTokenServiceClient(new AnonymousAWSCredentials(), new AmazonSecurityTokenServiceConfig { ServiceURL = Cloud.Sts.ToString() });
-        var assumed = await sts.AssumeRoleWithWebIdentityAsync(new AssumeRoleWithWebIdentityRequest
-        {
-            RoleArn = RoleArn, RoleSessionName = "test-setup", WebIdentityToken = token, DurationSeconds = 3600,
-        });
-        var keys = new SessionAWSCredentials(assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey, assumed.Credentials.SessionToken);
-        return S3ClientFactory.Create(new AwsCloudCredentials(keys, "us-east-1", Cloud.S3.ToString()));
-    }
+    public Task<IAmazonS3> DirectClientAsync() => DirectS3.ClientAsync(Cloud, Subject, RoleArn);
 
-    public async Task<string> NewBucketAsync()
-    {
-        var bucket = $"b{Guid.NewGuid():N}"[..20];
-        await S3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
-        return bucket;
-    }
+    public Task<string> NewBucketAsync() => S3.NewBucketAsync('b');
 
-    public async Task PutAsync(string bucket, string key, byte[] bytes) =>
-        await S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false });
+    public Task PutAsync(string bucket, string key, byte[] bytes) => S3.PutBytesAsync(bucket, key, bytes);
 
-    public async Task<byte[]> ReadAsync(string bucket, string key)
-    {
-        using var response = await S3.GetObjectAsync(bucket, key);
-        using var copy = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(copy);
-        return copy.ToArray();
-    }
+    public Task<byte[]> ReadAsync(string bucket, string key) => S3.ReadBytesAsync(bucket, key);
 
-    public async Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key)
-    {
-        var head = await S3.GetObjectMetadataAsync(bucket, key);
-        return head.Metadata.Keys.ToDictionary(k => k.Replace("x-amz-meta-", ""), k => head.Metadata[k]);
-    }
+    public Task<IReadOnlyDictionary<string, string>> MetadataAsync(string bucket, string key) => S3.MetadataAsync(bucket, key);
 
-    public async Task<List<string>> KeysAsync(string bucket) =>
-        (await S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects?.Select(o => o.Key).ToList() ?? [];
+    public Task<List<string>> KeysAsync(string bucket) => S3.KeysAsync(bucket);
 
     public async Task DisposeAsync()
     {
