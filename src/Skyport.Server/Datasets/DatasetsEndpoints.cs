@@ -15,7 +15,8 @@ public static class DatasetsEndpoints
 
         var contents = app.MapGroup("/api/histories/{historyId}/contents").RequireAuthorization().WithTags("Datasets");
         contents.MapGet("/", (EncodedId historyId, HttpRequest r, DatasetsService s, CancellationToken ct) =>
-            s.ListContentsAsync(historyId, ParseContentsQuery(r), ct));
+            s.ListContentsJsonAsync(historyId, ParseContentsQuery(r), ct))
+            .Produces<IReadOnlyList<DatasetContentItem>>();
         contents.MapGet("/{id}", (EncodedId historyId, EncodedId id, DatasetsService s, CancellationToken ct) => s.ShowInHistoryAsync(historyId, id, ct));
         contents.MapPut("/{id}", (EncodedId historyId, EncodedId id, UpdateDatasetRequest body, DatasetsService s, CancellationToken ct) =>
             s.UpdateInHistoryAsync(historyId, id, body, ct));

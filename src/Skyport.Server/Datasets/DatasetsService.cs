@@ -40,10 +40,35 @@ public sealed partial class DatasetsService(
 
     public async Task<IReadOnlyList<DatasetContentItem>> ListContentsAsync(EncodedId historyId, ContentsQuery query, CancellationToken cancellationToken)
     {
+        var (history, rows) = await QueryContentsAsync(historyId, query, cancellationToken);
+        var encodedHistory = ids.Encode(history);
+        var items = new List<DatasetContentItem>();
+        await foreach (var d in rows.WithCancellation(cancellationToken))
+        {
+            var id = ids.Encode(d.Id);
+            items.Add(new DatasetContentItem(id, d.Hid, d.Name, DatasetViews.StateName(d.State), d.Extension, d.FileSize,
+                d.Deleted, d.Purged, d.Visible, encodedHistory, d.CreateTime, d.UpdateTime, $"/api/histories/{encodedHistory}/contents/{id}"));
+        }
+        return items;
+    }
+
+    /// <summary>
+    /// <c>GET /api/histories/{id}/contents</c>: the history is checked here (a wrong id is still a Galaxy error), then the
+    /// rows are streamed from the database into the response by <see cref="DatasetContentsJson"/>.
+    /// </summary>
+    public async Task<IResult> ListContentsJsonAsync(EncodedId historyId, ContentsQuery query, CancellationToken cancellationToken)
+    {
+        var (history, rows) = await QueryContentsAsync(historyId, query, cancellationToken);
+        return new DatasetContentsResult(history, rows, ids);
+    }
+
+    private async Task<(long History, IAsyncEnumerable<DatasetContentRow> Rows)> QueryContentsAsync(EncodedId historyId, ContentsQuery query,
+        CancellationToken cancellationToken)
+    {
         var history = await histories.FindOwnedAsync(ids.Decode(historyId, "history id"), tracked: false, cancellationToken);
         if (query.Types is { } types && !types.Split(',').Contains("dataset"))
         {
-            return [];
+            return (history.Id, AsyncEnumerable.Empty<DatasetContentRow>());
         }
         var items = db.Datasets.AsNoTracking().Where(d => d.HistoryId == history.Id);
         if (query.Deleted is { } deleted)
@@ -54,17 +79,12 @@ public sealed partial class DatasetsService(
         {
             items = items.Where(d => d.Visible == visible);
         }
-        var rows = await items.OrderBy(d => d.Hid)
+        var rows = items.OrderBy(d => d.Hid)
             .Skip(query.Offset ?? 0).Take(query.Limit ?? int.MaxValue)
-            .Select(d => new { d.Id, d.Hid, d.Name, d.State, d.Extension, d.FileSize, d.Deleted, d.Purged, d.Visible, d.CreateTime, d.UpdateTime })
-            .ToListAsync(cancellationToken);
-        var encodedHistory = ids.Encode(history.Id);
-        return rows.Select(d =>
-        {
-            var id = ids.Encode(d.Id);
-            return new DatasetContentItem(id, d.Hid, d.Name, DatasetViews.StateName(d.State), d.Extension, d.FileSize,
-                d.Deleted, d.Purged, d.Visible, encodedHistory, d.CreateTime, d.UpdateTime, $"/api/histories/{encodedHistory}/contents/{id}");
-        }).ToList();
+            .Select(d => new DatasetContentRow(d.Id, d.Hid, d.Name, d.State, d.Extension, d.FileSize, d.Deleted, d.Purged, d.Visible,
+                d.CreateTime, d.UpdateTime))
+            .AsAsyncEnumerable();
+        return (history.Id, rows);
     }
 
     public async Task<DatasetDetails> UpdateAsync(EncodedId id, UpdateDatasetRequest request, CancellationToken cancellationToken) =>

@@ -34,6 +34,39 @@ public class HistoryContentsApiTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task List_ItemsAgreeWithEachDatasetsDetails_ForAwkwardNames()
+    {
+        using var client = await Server.NewUserAsync();
+        var historyId = await client.CreateHistoryAsync();
+        string[] names = ["quote \" and \\", "ünïcödé 🧬", "</script>&'"];
+        var ids = new List<string>();
+        foreach (var name in names)
+        {
+            ids.Add(await client.PasteAsync(historyId, "x\n", "txt", name));
+        }
+        foreach (var id in ids)
+        {
+            await client.WaitForDatasetAsync(id);
+        }
+
+        var items = (await GalaxyAssert.OkJsonAsync(await client.GetAsync($"/api/histories/{historyId}/contents"))).EnumerateArray().ToList();
+
+        Assert.Equal(names, items.Select(i => i.GetProperty("name").GetString()!).ToArray());
+        foreach (var item in items)
+        {
+            var id = item.GetProperty("id").GetString()!;
+            var details = await client.GetFromJsonAsync<JsonElement>($"/api/datasets/{id}");
+            foreach (var field in new[] { "name", "state", "extension", "history_id", "create_time", "update_time", "model_class" })
+            {
+                Assert.Equal(details.GetProperty(field).GetString(), item.GetProperty(field).GetString());
+            }
+            Assert.Equal(details.GetProperty("hid").GetInt32(), item.GetProperty("hid").GetInt32());
+            Assert.Equal(details.GetProperty("file_size").GetInt64(), item.GetProperty("file_size").GetInt64());
+            Assert.Equal($"dataset-{id}", item.GetProperty("type_id").GetString());
+        }
+    }
+
+    [Fact]
     public async Task List_WithLimitAndOffset_Pages()
     {
         using var client = await Server.NewUserAsync();
