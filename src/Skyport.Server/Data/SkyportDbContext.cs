@@ -32,12 +32,19 @@ public sealed class SkyportDbContext(DbContextOptions<SkyportDbContext> options)
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        if (Database.IsSqlite())
+        {
+            configurationBuilder.Properties<DateTime>().HaveConversion<SqliteTimestampConverter>();
+        }
+        else
+        {
+            configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        }
         configurationBuilder.Properties<DatasetState>().HaveConversion<string>();
         configurationBuilder.Properties<JobState>().HaveConversion<string>();
     }
 
-    /// <summary>Every timestamp is UTC; providers that forget the kind (SQLite) get it back on read.</summary>
+    /// <summary>Every timestamp is UTC; a provider that forgets the kind gets it back on read (SQLite: <see cref="SqliteTimestampConverter"/>).</summary>
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
         v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
