@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Playwright;
 using Skyport.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
+using static Skyport.Tests.Web.PageApi;
 
 namespace Skyport.Tests.Web;
 
@@ -28,10 +28,7 @@ public sealed class UploadPageTests(UploadServerFixture fixture, Browser browser
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync("**/histories");
-        await page.GetByLabel("New history").FillAsync(historyName);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
-        await Expect(page.Locator("h1")).ToHaveTextAsync(historyName);
-        return (page, page.Url.Split('/')[^1]);
+        return (page, await NewHistoryAsync(page, historyName));
     }
 
     [Fact]
@@ -71,7 +68,7 @@ public sealed class UploadPageTests(UploadServerFixture fixture, Browser browser
         {
             await Expect(page.GetByRole(AriaRole.Progressbar, new() { Name = $"Upload of {name}" })).ToHaveAttributeAsync("value", "100", new() { Timeout = JobTimeout });
         }
-        await Browser.ScreenshotAsync(page, "12-upload-dropped");
+        await Browser.ScreenshotAsync(page, "13-upload-dropped");
         foreach (var name in files.Keys)
         {
             var row = page.Locator("tr", new() { Has = page.GetByText(name, new() { Exact = true }) });
@@ -147,36 +144,11 @@ public sealed class UploadPageTests(UploadServerFixture fixture, Browser browser
         var row = page.Locator("tr", new() { Has = page.GetByText("genes from url", new() { Exact = true }) });
         await Expect(row.Locator("[data-badge]")).ToHaveTextAsync("ok", new() { Timeout = JobTimeout });
         await Expect(row).ToContainTextAsync("bed");
-        await Browser.ScreenshotAsync(page, "13-upload-from-url");
+        await Browser.ScreenshotAsync(page, "14-upload-from-url");
         Assert.Equal(1, origin.Hits("/data/genes.bed"));
         var dataset = (await DatasetsByNameAsync(page, historyId))["genes from url"];
         Assert.Equal(Md5(content), Md5Of(dataset));
     }
-
-    /// <summary>The history's datasets through the API, with the page's session.</summary>
-    private static async Task<Dictionary<string, JsonElement>> DatasetsByNameAsync(IPage page, string historyId)
-    {
-        var contents = await JsonAsync(page, $"/api/histories/{historyId}/contents");
-        var result = new Dictionary<string, JsonElement>();
-        foreach (var item in contents.EnumerateArray())
-        {
-            var dataset = await JsonAsync(page, $"/api/datasets/{item.GetProperty("id").GetString()}");
-            result[dataset.GetProperty("name").GetString()!] = dataset;
-        }
-        return result;
-    }
-
-    private static async Task<JsonElement> JsonAsync(IPage page, string path)
-    {
-        var response = await page.APIRequest.GetAsync(path);
-        Assert.True(response.Ok, $"GET {path}: {response.Status} {await response.TextAsync()}");
-        return JsonDocument.Parse(await response.BodyAsync()).RootElement.Clone();
-    }
-
-    private static string Md5(byte[] bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));
-
-    private static string? Md5Of(JsonElement dataset) => dataset.GetProperty("hashes").EnumerateArray()
-        .Where(h => h.GetProperty("hash_function").GetString() == "MD5").Select(h => h.GetProperty("hash_value").GetString()).SingleOrDefault();
 
     /// <summary>A file on disk with the given name, for the page's file input.</summary>
     private sealed class TempFile : IDisposable
