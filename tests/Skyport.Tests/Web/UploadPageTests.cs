@@ -58,6 +58,17 @@ public sealed class UploadPageTests(UploadServerFixture fixture, Browser browser
             files.Select(f => new { name = f.Key, data = Convert.ToBase64String(f.Value) }).ToArray());
         var zone = page.Locator("#dropzone");
 
+        // Dropped beside the drop area: the browser must not open the files in place of the page, and nothing is uploaded.
+        Assert.True(await page.EvaluateAsync<bool>(
+            """
+            (transfer) => {
+              const drop = new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true });
+              document.querySelector("h1").dispatchEvent(drop);
+              return drop.defaultPrevented;
+            }
+            """, dataTransfer), "A drop outside the drop area was left to the browser, which would leave the page.");
+        await Expect(page.Locator("#upload-list li")).ToHaveCountAsync(0);
+
         await zone.DispatchEventAsync("dragover", new { dataTransfer });
         await Expect(zone).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bover\\b"));
         await zone.DispatchEventAsync("drop", new { dataTransfer });
