@@ -171,7 +171,7 @@ public sealed class BrowserFlowTests(S3Fixture fixture, Browser browser)
             var slow = page.Locator("tr", new() { HasText = "slow.txt" });
             await Expect(slow.Locator(".state")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(queued|running)$"));
             await Browser.ScreenshotAsync(page, "11-transfers-error-and-running");
-            await slow.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+            await slow.GetByRole(AriaRole.Button, new() { Name = "Cancel slow.txt" }).ClickAsync();
             await Expect(slow.Locator(".state")).ToHaveTextAsync("deleted", new() { Timeout = Timeout });
             await Expect(slow.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeHiddenAsync();
         }

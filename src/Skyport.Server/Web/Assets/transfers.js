@@ -36,6 +36,10 @@
     progress.append(Skyport.element("progress", { max: "100", value: "0", "aria-label": `Progress of job ${job.id}` }), Skyport.element("span", { class: "bytes" }));
     const cancel = Skyport.element("td");
     const button = Skyport.element("button", { type: "button", class: "small danger" }, "Cancel");
+    // The button names what it cancels, for screen readers ("Cancel peaks.bed").
+    const cancelled = Skyport.element("span", { class: "visually-hidden" });
+    button.append(document.createTextNode(" "), cancelled);
+    nameOf(datasetOf(job), cancelled);
     button.addEventListener("click", () => cancelJob(job.id, button));
     cancel.append(button);
     tr.append(what, Skyport.element("td", { class: "state" }), progress, Skyport.element("td", { class: "rate" }),

@@ -21,6 +21,10 @@
   for (const type of ["dragenter", "dragover"]) zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); });
   for (const type of ["dragleave", "drop"]) zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.remove("over"); });
   zone.addEventListener("drop", (e) => start(e.dataTransfer.files));
+  // Files dropped beside the drop area would make the browser open them in place of this page, ending the uploads under way.
+  for (const type of ["dragover", "drop"]) {
+    document.addEventListener(type, (e) => { if (e.dataTransfer && [...e.dataTransfer.types].includes("Files")) e.preventDefault(); });
+  }
   input.addEventListener("change", () => { start([...input.files]); input.value = ""; });
 
   function start(files) {

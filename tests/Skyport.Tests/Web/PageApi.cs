@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Skyport.Tests.CloudStorage;
+using Skyport.Tests.Identity;
+using Skyport.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Skyport.Tests.Web;
+
+/// <summary>What the browser tests check behind the page: the API answers with the page's own session, and datasets' MD5s.</summary>
+public static class PageApi
+{
+    /// <summary>The S3 fixture's user signs in through the OIDC provider (its subject, whose AWS role trusts it).</summary>
+    public static async Task<IPage> SignInWithProviderAsync(Browser browser, S3Fixture fixture)
+    {
+        await fixture.Cloud.SetClaimsAsync(new OidcClaims(Sub: fixture.Subject, Email: $"{fixture.Subject}@example.org"));
+        var page = await browser.NewPageAsync(fixture.Server.BaseAddress);
+        await page.GotoAsync("/signin");
+        await page.GetByRole(AriaRole.Link, new() { Name = $"Sign in with {IdentityFixture.Provider}" }).ClickAsync();
+        try
+        {
+            // The first sign-in after the fixture starts can be slow on a busy machine (the server meets the provider for the first time).
+            await page.WaitForURLAsync("**/histories", new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"Signing in ended at {page.Url}: {await page.Locator("main").InnerTextAsync()}", e);
+        }
+        await Expect(page.Locator(".who")).ToHaveTextAsync($"{fixture.Subject}@example.org");
+        return page;
+    }
+
+    /// <summary>Makes a history through the histories page's form and opens it.</summary>
+    public static async Task<string> NewHistoryAsync(IPage page, string name)
+    {
+        await page.GotoAsync("/histories");
+        await page.GetByLabel("New history").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync(name);
+        return page.Url.Split('/')[^1];
+    }
+
+    public static async Task<JsonElement> GetJsonAsync(IPage page, string path)
+    {
+        var response = await page.APIRequest.GetAsync(path);
+        Assert.True(response.Ok, $"GET {path}: {response.Status} {await response.TextAsync()}");
+        return JsonDocument.Parse(await response.BodyAsync()).RootElement.Clone();
+    }
+
+    /// <summary>The history's datasets (full details) by name.</summary>
+    public static async Task<Dictionary<string, JsonElement>> DatasetsByNameAsync(IPage page, string historyId)
+    {
+        var result = new Dictionary<string, JsonElement>();
+        foreach (var item in (await GetJsonAsync(page, $"/api/histories/{historyId}/contents")).EnumerateArray())
+        {
+            var dataset = await GetJsonAsync(page, $"/api/datasets/{item.GetProperty("id").GetString()}");
+            result[dataset.GetProperty("name").GetString()!] = dataset;
+        }
+        return result;
+    }
+
+    public static string Md5(byte[] bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));
+
+    public static string? Md5Of(JsonElement dataset) => dataset.GetProperty("hashes").EnumerateArray()
+        .Where(h => h.GetProperty("hash_function").GetString() == "MD5").Select(h => h.GetProperty("hash_value").GetString()).SingleOrDefault();
+}
