@@ -31,7 +31,8 @@ public static class TracingSetup
             .ConfigureResource(resource => resource.AddService(settings.ServiceName,
                 serviceVersion: typeof(TracingSetup).Assembly.GetName().Version?.ToString(3)))
             .WithTracing(tracing => tracing
-                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(settings.TraceSampleRatio)))
+                // Clamped here only so that building the sampler cannot throw first: validation at start reports a bad ratio.
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(double.IsNaN(settings.TraceSampleRatio) ? 1 : Math.Clamp(settings.TraceSampleRatio, 0, 1))))
                 .AddSource(SkyportTelemetry.SourceName)
                 .AddAspNetCoreInstrumentation(options =>
                 {
