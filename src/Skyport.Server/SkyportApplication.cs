@@ -10,6 +10,7 @@ using Skyport.Server.Identity;
 using Skyport.Server.Jobs;
 using Skyport.Server.Operations;
 using Skyport.Server.Operations.Limits;
+using Skyport.Server.Operations.Proxies;
 using Skyport.Server.Operations.RequestLogging;
 using Skyport.Server.ServerInfo;
 using Skyport.Server.Uploads;
@@ -24,6 +25,7 @@ public static class SkyportApplication
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var app = CreateBuilder(args, configure).Build();
+        app.UseReverseProxies();
         app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages(GalaxyStatusCodePages.WriteAsync);

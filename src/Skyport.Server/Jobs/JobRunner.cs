@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Data;
 using Skyport.Server.Datasets;
+using Skyport.Server.Operations.Telemetry;
 
 namespace Skyport.Server.Jobs;
 
@@ -22,6 +23,7 @@ internal sealed class JobRunner(
     public async Task RunAsync(long jobId, string workerId, CancellationToken stopping)
     {
         using var logScope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+        using var span = SkyportTelemetry.StartJob(jobId);
         using var jobCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var registration = running.Register(jobId, jobCancellation);
         using var heartbeatStop = new CancellationTokenSource();
@@ -33,6 +35,7 @@ internal sealed class JobRunner(
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
             job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
             metrics.JobStarted(job.ToolId, clock.GetUtcNow().UtcDateTime - job.NotBefore);
+            SkyportTelemetry.DescribeJob(span, job.ToolId, job.Attempts);
             var context = new JobContext(job, scopes, workerId, stopping);
             var heartbeat = HeartbeatAsync(context, workerId, jobCancellation, heartbeatStop.Token);
             logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
@@ -64,6 +67,7 @@ internal sealed class JobRunner(
         else if (jobCancellation.IsCancellationRequested)
         {
             logger.LogInformation("Job {JobId} stopped: cancelled or taken over", jobId);
+            SkyportTelemetry.JobOutcome("cancelled");
         }
         else
         {
@@ -88,6 +92,7 @@ internal sealed class JobRunner(
             .SetProperty(j => j.State, JobState.Ok).SetProperty(j => j.LeaseOwner, (string?)null)
             .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.UpdateTime, now), CancellationToken.None);
         logger.LogInformation("Job {JobId} finished ok{Note}", job.Id, updated == 1 ? "" : " (row changed meanwhile)");
+        SkyportTelemetry.JobOutcome("ok");
     }
 
     /// <summary>Shutting down is not the job's fault: give it back without spending an attempt.</summary>
@@ -99,6 +104,7 @@ internal sealed class JobRunner(
             .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now)
             .SetProperty(j => j.Attempts, j => j.Attempts - 1).SetProperty(j => j.UpdateTime, now), CancellationToken.None);
         logger.LogInformation("Job {JobId} released for a later start (shutting down)", job.Id);
+        SkyportTelemetry.JobOutcome("released");
     }
 
     private async Task FailAsync(SkyportDbContext db, Job job, string workerId, Exception failure)
@@ -110,6 +116,7 @@ internal sealed class JobRunner(
         {
             var delay = settings.RetryDelay(job.Attempts);
             logger.LogWarning(failure, "Job {JobId} attempt {Attempt} failed; retrying in {Delay}", job.Id, job.Attempts, delay);
+            SkyportTelemetry.JobOutcome("retry", failure);
             var retrying = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now + delay)
@@ -140,6 +147,7 @@ internal sealed class JobRunner(
         {
             logger.LogError(failure, "Job {JobId} failed", job.Id);
         }
+        SkyportTelemetry.JobOutcome("error", failure);
         var failed = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.State, JobState.Error).SetProperty(j => j.LeaseOwner, (string?)null)
             .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.Stderr, message)

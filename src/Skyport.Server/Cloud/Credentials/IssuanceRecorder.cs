@@ -12,6 +12,7 @@ public sealed class IssuanceRecorder(IServiceScopeFactory scopes, TimeProvider c
     public async Task RecordAsync(CredentialContext context, string provider, DateTime? expiresAt, string? error)
     {
         metrics.CredentialsIssued(provider, error is null);
+        using var span = Operations.Telemetry.SkyportTelemetry.StartIssuance(provider, error is null);
         try
         {
             await using var scope = scopes.CreateAsyncScope();

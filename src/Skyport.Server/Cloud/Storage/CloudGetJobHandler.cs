@@ -20,6 +20,7 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
         var parameters = context.Parameters<CloudGetParameters>();
         var datasetId = context.Job.OutputDatasetId ?? throw new JobFailedException("Cloud get job has no output dataset.");
         var temp = Path.Combine(data.Temp, $"job-{context.Job.Id}.download");
+        using var span = Operations.Telemetry.SkyportTelemetry.StartTransfer("get", parameters.Bucket);
         var keepPartial = false;
         try
         {

@@ -21,6 +21,7 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
         var parameters = context.Parameters<CloudSendParameters>();
+        using var span = Operations.Telemetry.SkyportTelemetry.StartTransfer("send", parameters.Bucket);
         var datasetId = context.Job.InputDatasetId ?? throw new JobFailedException("Cloud send job has no input dataset.");
         var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken);
         if (dataset is null || dataset.Purged || dataset.State != DatasetState.Ok

@@ -1,13 +1,15 @@
 using Microsoft.AspNetCore.HttpLogging;
 using OpenTelemetry.Metrics;
 using Skyport.Server.Configuration;
+using Skyport.Server.Operations.Telemetry;
 
 namespace Skyport.Server.Operations.Metrics;
 
 /// <summary>
 /// OpenTelemetry metrics: ASP.NET Core's request duration per route (<c>http.server.request.duration</c>, with
-/// <c>http.route</c>), Kestrel's connections, and Skyport's meter, exported for Prometheus when enabled.
-/// The instruments exist either way, so any other listener (dotnet-counters, an OTLP exporter added later) sees them.
+/// <c>http.route</c>), Kestrel's connections, and Skyport's meter, exported for Prometheus and over OTLP
+/// (<see cref="TelemetryOptions"/>) when enabled. The instruments exist either way, so any other listener
+/// (dotnet-counters, say) sees them.
 /// </summary>
 public static class MetricsSetup
 {
@@ -16,12 +18,22 @@ public static class MetricsSetup
         builder.Services.AddValidatedOptions<MetricsOptions>(MetricsOptions.Section);
         builder.Services.AddSingleton<JobQueueGauges>();
         builder.Services.AddSingleton<SkyportMetrics>();
-        if (Settings(builder.Configuration).PrometheusEnabled)
+        var prometheus = Settings(builder.Configuration).PrometheusEnabled;
+        var otlp = TracingSetup.Settings(builder.Configuration);
+        if (prometheus || otlp.OtlpEnabled)
         {
-            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddMeter("Microsoft.AspNetCore.Server.Kestrel", SkyportMetrics.MeterName)
-                .AddPrometheusExporter());
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation().AddMeter("Microsoft.AspNetCore.Server.Kestrel", SkyportMetrics.MeterName);
+                if (prometheus)
+                {
+                    metrics.AddPrometheusExporter();
+                }
+                if (otlp.OtlpEnabled)
+                {
+                    metrics.AddOtlpExporter(exporter => TracingSetup.ConfigureExporter(exporter, otlp, "metrics"));
+                }
+            });
         }
         return builder;
     }

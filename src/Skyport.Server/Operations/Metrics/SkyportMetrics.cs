@@ -27,8 +27,11 @@ public sealed class SkyportMetrics
         meter.CreateObservableGauge("skyport.jobs.queue.oldest_wait", jobs.OldestWaitSeconds, "s", "How long the longest-waiting ready job has waited.");
     }
 
-    public void Transferred(string provider, string direction, long bytes) =>
+    public void Transferred(string provider, string direction, long bytes)
+    {
         _transferBytes.Add(bytes, new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("direction", direction));
+        Telemetry.SkyportTelemetry.Transferred(provider, bytes);
+    }
 
     public void CredentialsIssued(string provider, bool succeeded) =>
         _issuances.Add(1, new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("outcome", succeeded ? "issued" : "failed"));
