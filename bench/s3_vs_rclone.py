@@ -106,6 +106,13 @@ class Bench(CloudBench):
         warm = self.history("bench warm-up")
         self.skyport_get(warm, 1, objects=["warm/w.txt"])
         self.skyport_send(warm, "warm-send/", 1)
+        for round_number in range(a.warmup_rounds):
+            # A server runs for days; a fresh one spends its first thousands of jobs compiling hot code (tiered JIT).
+            # These untimed rounds (the same small get and send as timed below) measure it as users meet it later.
+            print(f"Warm-up round {round_number + 1} of {a.warmup_rounds}: the small get and send, untimed...", flush=True)
+            warm_small = self.history(f"bench warm-up small {round_number}")
+            self.skyport_get(warm_small, a.small_count, prefix="get-small/")
+            self.skyport_send(warm_small, f"warm-send-small-{round_number}/", a.small_count)
         self.rclone("copy", f"{REMOTE}:{BUCKET}/warm/", os.path.join(self.work, "rclone-warm"), *RCLONE_FLAGS)
 
         small = a.small_count * (a.small_kib << 10)
@@ -170,6 +177,8 @@ def main():
     parser.add_argument("--poll", type=float, default=0.1, help="seconds between completion polls")
     parser.add_argument("--skyport-setting", action="append", default=[], metavar="KEY=VALUE",
                         help="extra server setting, e.g. Skyport:Jobs:Workers=8 (repeatable)")
+    parser.add_argument("--warmup-rounds", type=int, default=0, metavar="R",
+                        help="before timing, do the small get and send R times (untimed), so the server is past its JIT warm-up")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (server log, test cloud log)")
     args = parser.parse_args()
     if shutil.which("rclone") is None:

@@ -26,7 +26,10 @@ public static class DataExtensions
             }
             var dataDirectory = services.GetRequiredService<DataDirectory>();
             UseSqlite(options, database.ConnectionString ?? DefaultSqliteConnectionString(dataDirectory.Root));
-        });
+        },
+        // Built once: the options depend on settings only, and building them for every scope (every request and job
+        // step) was a measurable share of a small transfer's CPU.
+        optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddSingleton<SharedSecrets>();
 
         // The keys that encrypt stored tokens and secrets: in the data folder with SQLite (one machine), in the

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 
 namespace Skyport.Server.Datatypes;
@@ -11,7 +12,7 @@ internal sealed record FileHead(byte[] Bytes, bool Truncated)
     public static FileHead Read(string path)
     {
         using var file = File.OpenRead(path);
-        return ReadBounded(file);
+        return ReadBounded(file, file.Length);
     }
 
     /// <summary>
@@ -22,12 +23,29 @@ internal sealed record FileHead(byte[] Bytes, bool Truncated)
     {
         using var file = File.OpenRead(path);
         using var gunzip = new GZipStream(file, CompressionMode.Decompress);
-        return ReadBounded(gunzip);
+        return ReadBounded(gunzip, length: null);
     }
 
-    private static FileHead ReadBounded(Stream stream)
+    /// <summary>
+    /// Reads up to one byte past the limit (to tell a truncated head). The buffer is pooled: every dataset is sniffed,
+    /// and a fresh 1 MiB array each time (for a file of a few KiB) kept the garbage collector busy with large objects.
+    /// </summary>
+    private static FileHead ReadBounded(Stream stream, long? length)
     {
-        var buffer = new byte[Limit + 1];
+        var wanted = length is { } known ? (int)Math.Min(known, Limit) + 1 : Limit + 1;
+        var rented = ArrayPool<byte>.Shared.Rent(wanted);
+        try
+        {
+            return ReadInto(stream, rented.AsSpan(0, wanted));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static FileHead ReadInto(Stream stream, Span<byte> buffer)
+    {
         int filled = 0;
         bool faulted = false;
         while (filled < buffer.Length)
@@ -35,7 +53,7 @@ internal sealed record FileHead(byte[] Bytes, bool Truncated)
             int read;
             try
             {
-                read = stream.Read(buffer, filled, buffer.Length - filled);
+                read = stream.Read(buffer[filled..]);
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
@@ -48,6 +66,6 @@ internal sealed record FileHead(byte[] Bytes, bool Truncated)
             }
             filled += read;
         }
-        return new FileHead(buffer[..Math.Min(filled, Limit)], faulted || filled > Limit);
+        return new FileHead(buffer[..Math.Min(filled, Limit)].ToArray(), faulted || filled > Limit);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Data;
 using Skyport.Server.Datasets;
@@ -30,6 +31,7 @@ internal sealed class JobRunner(
 
         Exception? failure = null;
         Job job;
+        FinalProgress progress;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
@@ -52,17 +54,18 @@ internal sealed class JobRunner(
             }
             await heartbeatStop.CancelAsync();
             await heartbeat;
+            progress = FinalProgress.Of(context);
         }
 
         await using var finish = scopes.CreateAsyncScope();
         var finishDb = finish.ServiceProvider.GetRequiredService<SkyportDbContext>();
         if (failure is null)
         {
-            await CompleteAsync(finishDb, job, workerId);
+            await CompleteAsync(finishDb, job, workerId, progress);
         }
         else if (stopping.IsCancellationRequested)
         {
-            await ReleaseAsync(finishDb, job, workerId);
+            await ReleaseAsync(finishDb, job, workerId, progress);
         }
         else if (jobCancellation.IsCancellationRequested)
         {
@@ -71,7 +74,7 @@ internal sealed class JobRunner(
         }
         else
         {
-            await FailAsync(finishDb, job, workerId, failure);
+            await FailAsync(finishDb, job, workerId, failure, progress);
         }
     }
 
@@ -85,29 +88,35 @@ internal sealed class JobRunner(
         }
     }
 
-    private async Task CompleteAsync(SkyportDbContext db, Job job, string workerId)
+    private async Task CompleteAsync(SkyportDbContext db, Job job, string workerId, FinalProgress progress)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var updated = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.State, JobState.Ok).SetProperty(j => j.LeaseOwner, (string?)null)
-            .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.UpdateTime, now), CancellationToken.None);
+        var updated = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(j => j.State, JobState.Ok).SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.UpdateTime, now);
+            progress.Set(s);
+        }, CancellationToken.None);
         logger.LogInformation("Job {JobId} finished ok{Note}", job.Id, updated == 1 ? "" : " (row changed meanwhile)");
         SkyportTelemetry.JobOutcome("ok");
     }
 
     /// <summary>Shutting down is not the job's fault: give it back without spending an attempt.</summary>
-    private async Task ReleaseAsync(SkyportDbContext db, Job job, string workerId)
+    private async Task ReleaseAsync(SkyportDbContext db, Job job, string workerId, FinalProgress progress)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
-            .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now)
-            .SetProperty(j => j.Attempts, j => j.Attempts - 1).SetProperty(j => j.UpdateTime, now), CancellationToken.None);
+        await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now)
+                .SetProperty(j => j.Attempts, j => j.Attempts - 1).SetProperty(j => j.UpdateTime, now);
+            progress.Set(s);
+        }, CancellationToken.None);
         logger.LogInformation("Job {JobId} released for a later start (shutting down)", job.Id);
         SkyportTelemetry.JobOutcome("released");
     }
 
-    private async Task FailAsync(SkyportDbContext db, Job job, string workerId, Exception failure)
+    private async Task FailAsync(SkyportDbContext db, Job job, string workerId, Exception failure, FinalProgress progress)
     {
         var settings = options.Value;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -117,10 +126,13 @@ internal sealed class JobRunner(
             var delay = settings.RetryDelay(job.Attempts);
             logger.LogWarning(failure, "Job {JobId} attempt {Attempt} failed; retrying in {Delay}", job.Id, job.Attempts, delay);
             SkyportTelemetry.JobOutcome("retry", failure);
-            var retrying = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now + delay)
-                .SetProperty(j => j.Stderr, $"Attempt {job.Attempts} failed: {message}").SetProperty(j => j.UpdateTime, now), CancellationToken.None);
+            var retrying = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s =>
+            {
+                s.SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
+                    .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now + delay)
+                    .SetProperty(j => j.Stderr, $"Attempt {job.Attempts} failed: {message}").SetProperty(j => j.UpdateTime, now);
+                progress.Set(s);
+            }, CancellationToken.None);
             if (retrying == 1)
             {
                 await UpdateOutputAsync(db, job, DatasetState.Queued,
@@ -148,10 +160,13 @@ internal sealed class JobRunner(
             logger.LogError(failure, "Job {JobId} failed", job.Id);
         }
         SkyportTelemetry.JobOutcome("error", failure);
-        var failed = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.State, JobState.Error).SetProperty(j => j.LeaseOwner, (string?)null)
-            .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.Stderr, message)
-            .SetProperty(j => j.UpdateTime, now), CancellationToken.None);
+        var failed = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(j => j.State, JobState.Error).SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.Stderr, message)
+                .SetProperty(j => j.UpdateTime, now);
+            progress.Set(s);
+        }, CancellationToken.None);
         if (failed == 1)
         {
             await UpdateOutputAsync(db, job, DatasetState.Error, message, now);
@@ -168,7 +183,7 @@ internal sealed class JobRunner(
     /// <summary>
     /// Every second: writes new progress to the row, and renews the lease every third of its length.
     /// If the row is no longer ours (cancelled, or taken over after a stall) the job is stopped.
-    /// The final progress is written once more when the loop stops.
+    /// The final progress is not written here: it goes with the outcome, in the same statement (see <see cref="FinalProgress"/>).
     /// </summary>
     private async Task HeartbeatAsync(JobContext context, string workerId, CancellationTokenSource job, CancellationToken stop)
     {
@@ -189,6 +204,10 @@ internal sealed class JobRunner(
             {
                 stopped = true;
             }
+            if (stopped)
+            {
+                return;
+            }
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
@@ -201,7 +220,7 @@ internal sealed class JobRunner(
                         .SetProperty(j => j.BytesTotal, total).SetProperty(j => j.UpdateTime, now.UtcDateTime), CancellationToken.None);
                     writtenVersion = version;
                 }
-                if (!stopped && now - lastRenewal >= renewEvery)
+                if (now - lastRenewal >= renewEvery)
                 {
                     var expires = now.UtcDateTime + lease;
                     var held = await HeldBy(db, jobId, workerId).Where(j => !j.CancelRequested)
@@ -218,6 +237,24 @@ internal sealed class JobRunner(
             {
                 // A missed heartbeat is survivable (the lease has slack); the next tick tries again.
                 logger.LogWarning(e, "Heartbeat for job {JobId} failed", jobId);
+            }
+        }
+    }
+
+    /// <summary>The progress a job last reported, written with its outcome; nothing when it reported none.</summary>
+    private readonly record struct FinalProgress(bool Reported, long Done, long? Total)
+    {
+        public static FinalProgress Of(JobContext context)
+        {
+            var (version, done, total) = context.Progress;
+            return new FinalProgress(version > 0, done, total);
+        }
+
+        public void Set(UpdateSettersBuilder<Job> setters)
+        {
+            if (Reported)
+            {
+                setters.SetProperty(j => j.BytesDone, Done).SetProperty(j => j.BytesTotal, Total);
             }
         }
     }
