@@ -13,13 +13,13 @@ public sealed class CloudSendCleanup(CloudTransfers transfers) : IJobCleanup
     public async Task CleanUpAsync(Job job, CancellationToken cancellationToken)
     {
         if (job.Checkpoint is null
-            || JsonSerializer.Deserialize<CloudSendJobHandler.SendCheckpoint>(job.Checkpoint, GalaxyJson.Options) is not { Upload: { } upload } checkpoint)
+            || JsonSerializer.Deserialize<CloudSendJobHandler.SendCheckpoint>(job.Checkpoint, GalaxyJson.Options) is not { Upload: not null } checkpoint)
         {
             return;
         }
         var parameters = JsonSerializer.Deserialize<CloudSendParameters>(job.Parameters, GalaxyJson.Options)
             ?? throw new InvalidOperationException($"Job {job.Id} has no parameters.");
         using var storage = await transfers.OpenForJobAsync(parameters.AuthzId, job, cancellationToken);
-        await storage.AbortUploadAsync(parameters.Bucket, checkpoint.FinalKey, upload, cancellationToken);
+        await UnfinishedSend.AbortAsync(storage, parameters.Bucket, checkpoint, cancellationToken);
     }
 }
