@@ -139,6 +139,27 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
     }
 
     [Fact]
+    public async Task Get_OfCorruptedLargeObject_ReadInRanges_FailsVerification_AndNothingIsKept()
+    {
+        var bucket = await fixture.NewBucketAsync();
+        await fixture.PutAsync(bucket, "big.bin", RandomNumberGenerator.GetBytes(12 * MiB + 5));
+        await fixture.CorruptAsync(bucket, "big.bin");
+        await fixture.ClearRequestsAsync();
+
+        var (datasetId, jobId) = await GetAsync(bucket, "big.bin");
+
+        var job = await FinishedAsync(jobId);
+        Assert.True(job.GetProperty("state").GetString() == "error", job.ToString());
+        Assert.Contains("Verification", job.GetProperty("stderr").GetString());
+        Assert.Equal("error", (await User.WaitForDatasetAsync(datasetId, Slow)).GetProperty("state").GetString());
+        // Every byte came through ranged reads (the streamed path), none through a whole-object read.
+        var ranges = await fixture.ReadRangesAsync(bucket, "big.bin");
+        Assert.True(ranges.Count >= 3, string.Join(", ", ranges));
+        Assert.DoesNotContain("whole object", ranges);
+        Assert.Empty(Directory.GetFiles(TempDir, "job-*.download"));
+    }
+
+    [Fact]
     public async Task Send_InterruptedBy503s_JobRetries_AndStoredObjectIsIdentical()
     {
         var bucket = await fixture.NewBucketAsync();
