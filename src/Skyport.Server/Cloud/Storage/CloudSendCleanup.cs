@@ -6,14 +6,16 @@ namespace Skyport.Server.Cloud.Storage;
 
 /// <summary>
 /// A cloud send cancelled while no worker runs it (queued for a retry, or its worker died) aborts the upload its
-/// checkpoint names: S3's multipart upload, Azure's staged blocks, GCS's resumable session.
+/// checkpoint names (S3's multipart upload, Azure's staged blocks, GCS's resumable session) and removes an object of
+/// its own that landed on a key that was free (<see cref="UnfinishedSend"/>).
 /// </summary>
 public sealed class CloudSendCleanup(CloudTransfers transfers) : IJobCleanup
 {
     public async Task CleanUpAsync(Job job, CancellationToken cancellationToken)
     {
         if (job.Checkpoint is null
-            || JsonSerializer.Deserialize<CloudSendJobHandler.SendCheckpoint>(job.Checkpoint, GalaxyJson.Options) is not { Upload: not null } checkpoint)
+            || JsonSerializer.Deserialize<CloudSendJobHandler.SendCheckpoint>(job.Checkpoint, GalaxyJson.Options) is not { } checkpoint
+            || (checkpoint.Upload is null && checkpoint.KeyWasFree != true))
         {
             return;
         }

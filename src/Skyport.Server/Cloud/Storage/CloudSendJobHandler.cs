@@ -59,10 +59,10 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
                 },
                 done => context.ReportProgress(done, dataset.FileSize), cancellationToken));
         }
-        catch (Exception e) when (checkpoint.Upload is not null && !context.ShuttingDown)
+        catch (Exception e) when ((checkpoint.Upload is not null || checkpoint.KeyWasFree == true) && !context.ShuttingDown)
         {
-            // The job ends here (cancelled, or failed for good): leave no parts or open upload behind in the bucket.
-            // Not when shutting down or taken over by another worker: then the upload is resumed.
+            // The job ends here (cancelled, or failed for good): leave no parts, open upload or landed object behind in the
+            // bucket. Not when shutting down or taken over by another worker: then the upload is resumed.
             if (await EndsTheJobAsync(context, e))
             {
                 await AbortAsync(storage, parameters.Bucket, checkpoint, context.Job.Id);
