@@ -20,10 +20,14 @@ public sealed class JobCancellation(SkyportDbContext db, RunningJobs running, Ti
     public async Task<bool> CancelAsync(long jobId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var unheld = await db.Jobs.AsNoTracking().Where(j => j.Id == jobId && j.Checkpoint != null
-                && (j.State == JobState.New || j.State == JobState.Queued || (j.State == JobState.Running && j.LeaseExpiresAt < now)))
-            .SingleOrDefaultAsync(cancellationToken);
-        var cancelled = await db.Jobs
+        // Whether a worker holds the job is decided by the update that cancels it, not by a read before it: a worker
+        // claiming the job between such a read and the update would run it (and abort its upload) alongside this cleanup.
+        // Once the row is deleted no worker can claim it, so a job cancelled while unheld has this cancel as its only undoer.
+        var unheld = await db.Jobs
+            .Where(j => j.Id == jobId && (j.State == JobState.New || j.State == JobState.Queued || (j.State == JobState.Running && j.LeaseExpiresAt < now)))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobState.Deleted).SetProperty(j => j.CancelRequested, true)
+                .SetProperty(j => j.Info, CancelledMessage).SetProperty(j => j.UpdateTime, now), cancellationToken) == 1;
+        var cancelled = unheld || await db.Jobs
             .Where(j => j.Id == jobId && (j.State == JobState.New || j.State == JobState.Queued || j.State == JobState.Running))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobState.Deleted).SetProperty(j => j.CancelRequested, true)
                 .SetProperty(j => j.Info, CancelledMessage).SetProperty(j => j.UpdateTime, now), cancellationToken) == 1;
@@ -37,17 +41,17 @@ public sealed class JobCancellation(SkyportDbContext db, RunningJobs running, Ti
                         .SetProperty(d => d.MiscInfo, CancelledMessage).SetProperty(d => d.UpdateTime, now), cancellationToken);
             }
             running.Cancel(jobId);
-            if (unheld is not null)
+            if (unheld && await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId && j.Checkpoint != null, cancellationToken) is { } job)
             {
-                await CleanUpAsync(unheld, cancellationToken);
+                await CleanUpAsync(job, cancellationToken);
             }
         }
         return cancelled;
     }
 
     /// <summary>
-    /// For a worker whose failed attempt was to be retried but whose job was cancelled meanwhile: its handler kept the
-    /// unfinished work for the retry that will not come, so it is undone here.
+    /// For a worker whose job was cancelled: its handler may have kept the unfinished work (for a retry that will not
+    /// come) or been stopped before it reached that work, so it is undone here.
     /// </summary>
     public async Task CleanUpIfCancelledAsync(long jobId, CancellationToken cancellationToken)
     {
@@ -59,7 +63,7 @@ public sealed class JobCancellation(SkyportDbContext db, RunningJobs running, Ti
         }
     }
 
-    /// <summary>Should a worker have claimed the job meanwhile, its handler cleans up too; cleanups are idempotent.</summary>
+    /// <summary>Cleanups are idempotent and safe to race: a worker whose lease ran out may still be undoing the same work.</summary>
     private async Task CleanUpAsync(Job job, CancellationToken cancellationToken)
     {
         if (services.GetKeyedService<IJobCleanup>(job.ToolId) is not { } cleanup)

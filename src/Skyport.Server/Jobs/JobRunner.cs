@@ -43,6 +43,11 @@ internal sealed class JobRunner(
             logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
             try
             {
+                // A cancel that came between the claim and the registration above found nothing to stop in this process.
+                if (job.CancelRequested || job.State != JobState.Running || job.LeaseOwner != workerId)
+                {
+                    await jobCancellation.CancelAsync();
+                }
                 await MarkOutputRunningAsync(db, job, jobCancellation.Token);
                 var handler = scope.ServiceProvider.GetKeyedService<IJobHandler>(job.ToolId)
                     ?? throw new JobFailedException($"No handler is registered for tool '{job.ToolId}'.");
@@ -71,6 +76,9 @@ internal sealed class JobRunner(
         {
             logger.LogInformation("Job {JobId} stopped: cancelled or taken over", jobId);
             SkyportTelemetry.JobOutcome("cancelled");
+            // A cancel can stop the handler before it reaches the work it cleans up after itself (or before it starts):
+            // the work a previous attempt checkpointed would stay behind. Cleanups are idempotent.
+            await finish.ServiceProvider.GetRequiredService<JobCancellation>().CleanUpIfCancelledAsync(jobId, CancellationToken.None);
         }
         else
         {

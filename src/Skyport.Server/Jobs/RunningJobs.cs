@@ -29,6 +29,9 @@ public sealed class RunningJobs
 
     public int Count => _running.Count;
 
+    /// <summary>True while a worker of this process runs the job, including the cleanup after it is stopped.</summary>
+    public bool IsRunning(long jobId) => _running.ContainsKey(jobId);
+
     private sealed class Registration(RunningJobs owner, long jobId) : IDisposable
     {
         public void Dispose() => owner._running.TryRemove(jobId, out _);

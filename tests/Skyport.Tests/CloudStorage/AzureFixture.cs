@@ -85,6 +85,8 @@ public sealed class AzureFixture : IAsyncLifetime, IStorageFixture
 
     public Task FailRequestsAsync(int count, int after) => Cloud.FailAzureRequestsAsync(Infrastructure.StorageFailure.ServiceUnavailable, count, after);
 
+    public Task FailPartUploadsAsync(int count, int after) => Cloud.FailAzureRequestsAsync(Infrastructure.StorageFailure.ServiceUnavailable, count, after, ["PutBlock"]);
+
     public Task DropConnectionsAsync(TimeSpan duration, int after) => Cloud.DropAzureConnectionsAsync(duration: duration, after: after);
 
     public Task CorruptAsync(string bucket, string key) => Cloud.CorruptAzureBlobAsync(bucket, key);

@@ -10,7 +10,8 @@ namespace Skyport.Tests.CloudStorage;
 /// out and finishes from its checkpoint with byte-identical results. The emulator's request log shows that the ranges
 /// fetched before the crash are not fetched again, and that the parts the store already held (S3: multipart parts;
 /// Azure: staged blocks; GCS: the chunks the resumable session received) are not sent again, in the same upload.
-/// Every request waits 1 s and parts move one at a time, so the kill lands part-way.
+/// Every request waits 1 s and parts move one at a time, so the kill lands part-way. The same servers show that a send
+/// ending for good (cancelled while queued for a retry, or failing on its last attempt) leaves no upload behind.
 /// </summary>
 public abstract class CrashResumeTests<TFixture>(TFixture fixture) : IAsyncLifetime where TFixture : class, IStorageFixture
 {
@@ -27,10 +28,14 @@ public abstract class CrashResumeTests<TFixture>(TFixture fixture) : IAsyncLifet
         await fixture.ClearFaultsAsync();
     }
 
-    private Task StartServerAsync(double retryBaseSeconds = 0.1)
+    private Task StartServerAsync(double retryBaseSeconds = 0.1, int? maxAttempts = null)
     {
         var settings = ChildServer.CrashSettings(fixture.ServerSettings());
         settings["Skyport:Jobs:RetryBaseSeconds"] = retryBaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (maxAttempts is { } attempts)
+        {
+            settings["Skyport:Jobs:MaxAttempts"] = attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         return _server.StartAsync(settings);
     }
 
@@ -144,6 +149,35 @@ public abstract class CrashResumeTests<TFixture>(TFixture fixture) : IAsyncLifet
         Assert.Equal("deleted", (await session.JobAsync(jobId)).GetProperty("state").GetString());
         Assert.Empty(await fixture.UncommittedPartsAsync(bucket, "copies/source.bin"));
         Assert.Equal(["source.bin"], await fixture.KeysAsync(bucket));
+    }
+
+    /// <summary>
+    /// A job with one attempt, so its first failure is final: the first part lands, every later one meets 503s past the
+    /// client's own retries. The failed send must abort its upload (S3 multipart upload, Azure staged blocks, GCS session)
+    /// and leave no object. Only part uploads are faulted, so the abort itself is not.
+    /// </summary>
+    [Fact]
+    public async Task Send_FailingForGoodAfterAPartLanded_AbortsTheUpload_AndLeavesNoObject()
+    {
+        await StartServerAsync(maxAttempts: 1);
+        using var session = await SignInAsync();
+        var bucket = await fixture.NewBucketAsync();
+        await fixture.PutAsync(bucket, "source.bin", RandomNumberGenerator.GetBytes(Parts * 5 * MiB));
+        var (datasetId, _) = await session.GetAsync(bucket, "source.bin");
+        Assert.Equal("ok", (await session.Http.WaitForDatasetAsync(datasetId, Slow)).GetProperty("state").GetString());
+        await fixture.FailPartUploadsAsync(count: 100_000, after: 1);
+
+        var jobId = await session.SendAsync(datasetId, bucket, "copies/source.bin");
+        var job = await session.Http.WaitForJobAsync(jobId, Slow);
+        await fixture.ClearFaultsAsync();
+
+        Assert.True(job.GetProperty("state").GetString() == "error", job.ToString());
+        Assert.Contains("Giving up after 1 attempts", job.GetProperty("stderr").GetString());
+        var steps = await fixture.UploadStepsAsync(bucket, "copies/source.bin");
+        Assert.Contains(steps, s => s.Kind == UploadStepKind.Part && s.Succeeded);
+        Assert.Contains(steps, s => s.Kind == UploadStepKind.Part && !s.Succeeded);
+        Assert.Equal(["source.bin"], await fixture.KeysAsync(bucket));
+        Assert.Empty(await fixture.UncommittedPartsAsync(bucket, "copies/source.bin"));
     }
 }
 

@@ -96,6 +96,8 @@ public sealed class GcsFixture : IAsyncLifetime, IStorageFixture
 
     public Task FailRequestsAsync(int count, int after) => Cloud.FailGcsRequestsAsync(Infrastructure.StorageFailure.ServiceUnavailable, count, after);
 
+    public Task FailPartUploadsAsync(int count, int after) => Cloud.FailGcsRequestsAsync(Infrastructure.StorageFailure.ServiceUnavailable, count, after, ["UploadChunk"]);
+
     public Task DropConnectionsAsync(TimeSpan duration, int after) => Cloud.DropGcsConnectionsAsync(duration: duration, after: after);
 
     public Task CorruptAsync(string bucket, string key) => Cloud.CorruptGcsObjectAsync(bucket, key);

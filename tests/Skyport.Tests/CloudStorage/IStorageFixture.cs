@@ -34,6 +34,11 @@ public interface IStorageFixture
 
     /// <summary>The emulator answers 503 to the next <paramref name="count"/> requests, after letting <paramref name="after"/> through.</summary>
     Task FailRequestsAsync(int count, int after) => throw new NotSupportedException();
+    /// <summary>
+    /// As <see cref="FailRequestsAsync"/>, counting only the requests that send a part of an upload (S3 UploadPart, Azure
+    /// Put Block, a GCS session's chunk), so that starting, aborting and inspecting an upload are never faulted.
+    /// </summary>
+    Task FailPartUploadsAsync(int count, int after) => throw new NotSupportedException();
     /// <summary>The emulator resets connections for <paramref name="duration"/> (from the first dropped one), after letting <paramref name="after"/> requests through.</summary>
     Task DropConnectionsAsync(TimeSpan duration, int after) => throw new NotSupportedException();
     /// <summary>Flips one stored byte while size, hashes and metadata stay as recorded.</summary>

@@ -139,15 +139,37 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
     }
 
     [Fact]
+    public async Task Get_OfCorruptedLargeObject_ReadInRanges_FailsVerification_AndNothingIsKept()
+    {
+        var bucket = await fixture.NewBucketAsync();
+        await fixture.PutAsync(bucket, "big.bin", RandomNumberGenerator.GetBytes(12 * MiB + 5));
+        await fixture.CorruptAsync(bucket, "big.bin");
+        await fixture.ClearRequestsAsync();
+
+        var (datasetId, jobId) = await GetAsync(bucket, "big.bin");
+
+        var job = await FinishedAsync(jobId);
+        Assert.True(job.GetProperty("state").GetString() == "error", job.ToString());
+        Assert.Contains("Verification", job.GetProperty("stderr").GetString());
+        Assert.Equal("error", (await User.WaitForDatasetAsync(datasetId, Slow)).GetProperty("state").GetString());
+        // Every byte came through ranged reads (the streamed path), none through a whole-object read.
+        var ranges = await fixture.ReadRangesAsync(bucket, "big.bin");
+        Assert.True(ranges.Count >= 3, string.Join(", ", ranges));
+        Assert.DoesNotContain("whole object", ranges);
+        Assert.Empty(Directory.GetFiles(TempDir, "job-*.download"));
+    }
+
+    [Fact]
     public async Task Send_InterruptedBy503s_JobRetries_AndStoredObjectIsIdentical()
     {
         var bucket = await fixture.NewBucketAsync();
         // Azure: 3 blocks of 5 MiB; GCS: one resumable session of three 5 MiB chunks.
         var content = RandomNumberGenerator.GetBytes(12 * MiB + 5);
         var datasetId = await DatasetAsync(bucket, "source.bin", content);
-        // Azure: the bucket check and the block list pass, then three blocks in flight meet more 503s than they can
-        // absorb without one giving up; GCS: the session is started (and checkpointed), then its upload meets them.
-        await fixture.FailRequestsAsync(count: Math.Max(12, 3 * (fixture.SdkTriesPerRequest - 1) + 1), after: 2);
+        // The request's bucket check and the job's existence check of the key pass, then Azure: the block list passes and
+        // three blocks in flight meet more 503s than they can absorb without one giving up; GCS: the session is started
+        // (and checkpointed), then its upload meets them.
+        await fixture.FailRequestsAsync(count: Math.Max(12, 3 * (fixture.SdkTriesPerRequest - 1) + 1), after: 3);
 
         var jobId = await SendAsync(datasetId, bucket, "copies/source.bin");
 
@@ -166,8 +188,9 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
     {
         var bucket = await fixture.NewBucketAsync();
         var datasetId = await DatasetAsync(bucket, "source.bin", RandomNumberGenerator.GetBytes(12 * MiB + 5));
-        // The upload starts (and is checkpointed), then the store keeps answering 503: the job is held mid-upload.
-        await fixture.FailRequestsAsync(count: 10_000, after: 2);
+        // The request's bucket check, the job's existence check of the key and the upload's start (Azure: the block list;
+        // GCS: the session, checkpointed) pass, then the store keeps answering 503: the job is held mid-upload.
+        await fixture.FailRequestsAsync(count: 10_000, after: 3);
 
         var jobId = await SendAsync(datasetId, bucket, "copies/source.bin");
         await Poll.UntilAsync(async () => await CheckpointAsync(jobId) is { } c && c.Contains("\"upload\":\"", StringComparison.OrdinalIgnoreCase), Slow,
@@ -177,12 +200,16 @@ public abstract class ProviderFaultTests<TFixture>(TFixture fixture) : IAsyncLif
         await GalaxyAssert.OkJsonAsync(await User.DeleteAsync($"/api/jobs/{jobId}"));
         await fixture.ClearFaultsAsync();
 
-        // Azure aborts by committing an empty block list (dropping the staged blocks) and deleting that blob.
-        await Poll.UntilAsync(async () => (await fixture.UncommittedPartsAsync(bucket, "copies/source.bin")).Count == 0
-            && (await fixture.KeysAsync(bucket)).SequenceEqual(["source.bin"]), Slow, "the staged parts and any object of the send to be removed");
+        // Judged once the worker (if it still ran the job) has finished undoing it, not while it may still be at it.
+        var running = fixture.Server.Services.GetRequiredService<Skyport.Server.Jobs.RunningJobs>();
+        var id = fixture.Server.Services.GetRequiredService<IdEncoder>().Decode(new EncodedId(jobId));
+        await Poll.UntilAsync(() => Task.FromResult(!running.IsRunning(id)), Slow, "the cancelled job's worker to finish");
         Assert.Equal("deleted", (await User.GetFromJsonAsync<JsonElement>($"/api/jobs/{jobId}")).GetProperty("state").GetString());
         Assert.Equal(["source.bin"], await fixture.KeysAsync(bucket));
         Assert.Empty(await fixture.UncommittedPartsAsync(bucket, "copies/source.bin"));
+        // No part ever reached the store, so there was nothing to undo: the key never held an object, not even for a moment
+        // (Azure's abort of staged blocks commits an empty blob and deletes it; with no staged block it must not).
+        Assert.DoesNotContain(await fixture.UploadStepsAsync(bucket, "copies/source.bin"), s => s.Kind != UploadStepKind.Start && s.Succeeded);
     }
 }
 

@@ -64,6 +64,8 @@ public sealed class S3Fixture : IAsyncLifetime, IStorageFixture
 
     public Task FailRequestsAsync(int count, int after) => Cloud.FailS3RequestsAsync(S3Failure.SlowDown, count, after);
 
+    public Task FailPartUploadsAsync(int count, int after) => Cloud.FailS3RequestsAsync(S3Failure.SlowDown, count, after, ["UploadPart"]);
+
     public Task ClearFaultsAsync() => Cloud.ClearS3FaultsAsync();
 
     public Task DelayRequestsAsync(TimeSpan delay) => Cloud.DelayS3RequestsAsync(delay);

@@ -325,8 +325,9 @@ public sealed class TestCloud : IAsyncDisposable
         PostAsync("/s3/faults/refuse", new { seconds = duration.TotalSeconds }, ct);
 
     /// <summary>The next <paramref name="requests"/> requests (after <paramref name="after"/>) answer 503 SlowDown or 500 InternalError.</summary>
-    public Task FailS3RequestsAsync(S3Failure failure, int requests, int after = 0, CancellationToken ct = default) =>
-        PostAsync("/s3/faults/errors", new { status = (int)failure, requests, after }, ct);
+    /// <param name="operations">When given, only requests of these operations (as the request log names them) fail, and count.</param>
+    public Task FailS3RequestsAsync(S3Failure failure, int requests, int after = 0, IReadOnlyList<string>? operations = null, CancellationToken ct = default) =>
+        PostAsync("/s3/faults/errors", new { status = (int)failure, requests, after, operations }, ct);
 
     /// <summary>
     /// Matching requests wait <paramref name="delay"/> before the emulator serves them (credentials are checked on arrival):
@@ -412,8 +413,9 @@ public sealed class TestCloud : IAsyncDisposable
         PostAsync("/azure/faults/refuse", new { seconds = duration.TotalSeconds }, ct);
 
     /// <summary>The next <paramref name="requests"/> requests (after <paramref name="after"/>) answer 503 ServerBusy or 500 InternalError.</summary>
-    public Task FailAzureRequestsAsync(StorageFailure failure, int requests, int after = 0, CancellationToken ct = default) =>
-        PostAsync("/azure/faults/errors", new { status = (int)failure, requests, after }, ct);
+    /// <param name="operations">When given, only requests of these operations (as the request log names them) fail, and count.</param>
+    public Task FailAzureRequestsAsync(StorageFailure failure, int requests, int after = 0, IReadOnlyList<string>? operations = null, CancellationToken ct = default) =>
+        PostAsync("/azure/faults/errors", new { status = (int)failure, requests, after, operations }, ct);
 
     public async Task ClearAzureFaultsAsync(CancellationToken ct = default)
     {
@@ -463,8 +465,9 @@ public sealed class TestCloud : IAsyncDisposable
         PostAsync("/gcs/faults/refuse", new { seconds = duration.TotalSeconds }, ct);
 
     /// <summary>The next <paramref name="requests"/> requests (after <paramref name="after"/>) answer 503 or 500 (reason backendError).</summary>
-    public Task FailGcsRequestsAsync(StorageFailure failure, int requests, int after = 0, CancellationToken ct = default) =>
-        PostAsync("/gcs/faults/errors", new { status = (int)failure, requests, after }, ct);
+    /// <param name="operations">When given, only requests of these operations (as the request log names them) fail, and count.</param>
+    public Task FailGcsRequestsAsync(StorageFailure failure, int requests, int after = 0, IReadOnlyList<string>? operations = null, CancellationToken ct = default) =>
+        PostAsync("/gcs/faults/errors", new { status = (int)failure, requests, after, operations }, ct);
 
     public async Task ClearGcsFaultsAsync(CancellationToken ct = default)
     {

@@ -32,7 +32,7 @@ export function createFaults({ server, errors, name }) {
         req.socket.destroy();
         return true;
       }
-      if (applies(failure)) {
+      if (applies(failure, entry)) {
         if (entry) entry.fault = 'error';
         errors[failure.status](req, res);
         return true;
@@ -62,11 +62,11 @@ export function createFaults({ server, errors, name }) {
       drop = fault({ requests, seconds, after });
     },
 
-    /** Answers matching requests with one of `errors`. */
-    fail({ status, requests, after }) {
+    /** Answers matching requests with one of `errors`; with `operations`, only requests of those operations match (and count). */
+    fail({ status, requests, after, operations }) {
       if (!errors[status]) throw new Error(`status must be one of ${Object.keys(errors).join(', ')}`);
       if (requests == null) throw new Error('requests is required');
-      failure = { ...fault({ requests, after }), status };
+      failure = { ...fault({ requests, after, operations }), status };
     },
 
     /** Closes the listener (and every open connection) so that connecting is refused, then listens again. */
@@ -91,9 +91,11 @@ export function createFaults({ server, errors, name }) {
   };
 }
 
-// A fault applies to requests after the first `after` ones it sees, to `remaining` of them or until `until`.
-function applies(fault) {
+// A fault applies to requests (of its `operations`, when it names some: `entry` is the request log's description)
+// after the first `after` ones it sees, to `remaining` of them or until `until`.
+function applies(fault, entry) {
   if (!fault) return false;
+  if (fault.operations && !fault.operations.includes(entry?.operation)) return false;
   if (fault.until !== undefined && Date.now() >= fault.until) return false;
   if (fault.after > 0) return (fault.after--, false);
   if (fault.remaining === undefined) return true;
@@ -102,7 +104,7 @@ function applies(fault) {
   return true;
 }
 
-function fault({ requests, seconds, after, unlimited = false }) {
+function fault({ requests, seconds, after, operations, unlimited = false }) {
   after ??= 0;
   requests ??= undefined;
   seconds ??= undefined;
@@ -110,7 +112,10 @@ function fault({ requests, seconds, after, unlimited = false }) {
   if (requests !== undefined && !(Number.isInteger(requests) && requests > 0)) throw new Error('requests must be a positive integer');
   if (seconds !== undefined && !(typeof seconds === 'number' && seconds > 0)) throw new Error('seconds must be positive');
   if (!(Number.isInteger(after) && after >= 0)) throw new Error('after must be a non-negative integer');
-  return { remaining: requests, until: seconds === undefined ? undefined : Date.now() + seconds * 1000, after };
+  if (operations != null && !(Array.isArray(operations) && operations.length > 0 && operations.every((o) => typeof o === 'string'))) {
+    throw new Error('operations must be a non-empty list of operation names');
+  }
+  return { remaining: requests, until: seconds === undefined ? undefined : Date.now() + seconds * 1000, after, operations: operations ?? undefined };
 }
 
 /**

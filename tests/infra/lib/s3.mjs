@@ -46,8 +46,9 @@ export async function startS3({ hub }) {
   let failure = null;
   let latency = null; // { ms, ...fault }: matching requests wait before they are served
   let refusal = null; // timer while the listener is closed
-  const applies = (fault) => {
+  const applies = (fault, entry) => {
     if (!fault) return false;
+    if (fault.operations && !fault.operations.includes(entry?.operation)) return false;
     if (fault.until !== undefined && Date.now() >= fault.until) return false;
     if (fault.after > 0) return (fault.after--, false);
     if (fault.seconds !== undefined && fault.until === undefined) fault.until = Date.now() + fault.seconds * 1000;
@@ -69,7 +70,7 @@ export async function startS3({ hub }) {
       req.socket.destroy();
       return;
     }
-    if (applies(failure)) return ((entry.fault = 'error'), sendError(req, res, new S3Error(...ERRORS[failure.status])));
+    if (applies(failure, entry)) return ((entry.fault = 'error'), sendError(req, res, new S3Error(...ERRORS[failure.status])));
     // Credentials are checked on arrival, as S3 does; a slow store then takes its time.
     const refused = authorize(req);
     if (refused) return sendError(req, res, refused);
@@ -206,11 +207,11 @@ export async function startS3({ hub }) {
       return uploads;
     },
 
-    /** Answers matching requests with 503 SlowDown or 500 InternalError. */
-    failRequests({ status, requests, after }) {
+    /** Answers matching requests with 503 SlowDown or 500 InternalError; with `operations`, only requests of those operations match (and count). */
+    failRequests({ status, requests, after, operations }) {
       if (!ERRORS[status]) throw new Error('status must be 503 (SlowDown) or 500 (InternalError)');
       if (requests == null) throw new Error('requests is required');
-      failure = { ...fault({ requests, after }), status };
+      failure = { ...fault({ requests, after, operations }), status };
     },
 
     /** Closes the listener (and every open connection) so that connecting is refused, then listens again. */
@@ -282,7 +283,7 @@ function multipartUploadExtras(store) {
   };
 }
 
-function fault({ requests, seconds, after, unlimited = false }) {
+function fault({ requests, seconds, after, operations, unlimited = false }) {
   after ??= 0;
   requests ??= undefined;
   seconds ??= undefined;
@@ -290,7 +291,10 @@ function fault({ requests, seconds, after, unlimited = false }) {
   if (requests !== undefined && !(Number.isInteger(requests) && requests > 0)) throw new Error('requests must be a positive integer');
   if (seconds !== undefined && !(typeof seconds === 'number' && seconds > 0)) throw new Error('seconds must be positive');
   if (!(Number.isInteger(after) && after >= 0)) throw new Error('after must be a non-negative integer');
-  return { remaining: requests, seconds, after };
+  if (operations != null && !(Array.isArray(operations) && operations.length > 0 && operations.every((o) => typeof o === 'string'))) {
+    throw new Error('operations must be a non-empty list of operation names');
+  }
+  return { remaining: requests, seconds, after, operations: operations ?? undefined };
 }
 
 // What a request is in S3's terms, for the request log: operation, bucket, key, upload id, part number, range.

@@ -36,13 +36,13 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
         var checkpoint = context.Checkpoint<SendCheckpoint>();
         if (checkpoint is null)
         {
-            var key = await CloudTransfers.JobStepAsync(() => ChooseKeyAsync(storage, parameters, cancellationToken));
+            var (key, keyWasFree) = await CloudTransfers.JobStepAsync(() => ChooseKeyAsync(storage, parameters, dataset.FileSize, cancellationToken));
             if (key is null)
             {
                 await InfoAsync(context, $"Skipped: {parameters.Bucket}/{parameters.Key} already exists.", cancellationToken);
                 return;
             }
-            checkpoint = new SendCheckpoint(key, null);
+            checkpoint = new SendCheckpoint(key, null, keyWasFree, sha256);
             await context.SaveCheckpointAsync(checkpoint, cancellationToken);
         }
 
@@ -60,13 +60,13 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
                 },
                 done => context.ReportProgress(done, dataset.FileSize), cancellationToken));
         }
-        catch (Exception e) when (checkpoint.Upload is not null && !context.ShuttingDown)
+        catch (Exception e) when ((checkpoint.Upload is not null || checkpoint.KeyWasFree == true) && !context.ShuttingDown)
         {
-            // The job ends here (cancelled, or failed for good): leave no parts or open upload behind in the bucket.
-            // Not when shutting down or taken over by another worker: then the upload is resumed.
+            // The job ends here (cancelled, or failed for good): leave no parts, open upload or landed object behind in the
+            // bucket. Not when shutting down or taken over by another worker: then the upload is resumed.
             if (await EndsTheJobAsync(context, e))
             {
-                await AbortAsync(storage, parameters.Bucket, checkpoint.FinalKey, checkpoint.Upload, context.Job.Id);
+                await AbortAsync(storage, parameters.Bucket, checkpoint, context.Job.Id);
             }
             throw;
         }
@@ -92,29 +92,39 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
         : !JobFailure.IsTransient(failure) || context.Job.Attempts >= jobs.Value.MaxAttempts;
 
     /// <summary>Best effort: the job's own outcome is what the caller reports.</summary>
-    private async Task AbortAsync(IObjectStorage storage, string bucket, string key, string upload, long jobId)
+    private async Task AbortAsync(IObjectStorage storage, string bucket, SendCheckpoint checkpoint, long jobId)
     {
         using var timeout = new CancellationTokenSource(AbortTimeout);
         try
         {
-            await storage.AbortUploadAsync(bucket, key, upload, timeout.Token);
+            await UnfinishedSend.AbortAsync(storage, bucket, checkpoint, timeout.Token);
         }
         catch (Exception e)
         {
-            logger.LogWarning("Job {JobId}: aborting the unfinished upload of {Bucket}/{Key} failed: {Reason}", jobId, bucket, key, e.Message);
+            logger.LogWarning("Job {JobId}: aborting the unfinished upload of {Bucket}/{Key} failed: {Reason}", jobId, bucket, checkpoint.FinalKey, e.Message);
         }
     }
 
-    /// <returns>The key to write, or null to skip. Never an existing key unless the policy is overwrite.</returns>
-    private async Task<string?> ChooseKeyAsync(IObjectStorage storage, CloudSendParameters parameters, CancellationToken cancellationToken)
+    /// <returns>
+    /// The key to write (null to skip; never an existing key unless the policy is overwrite), and whether it was free:
+    /// known for every key checked, so that an aborted send can take back an object that landed while it was cancelled.
+    /// A small overwrite is one request with nothing to abort, so it is not checked (one round trip less).
+    /// </returns>
+    private async Task<(string? Key, bool? WasFree)> ChooseKeyAsync(IObjectStorage storage, CloudSendParameters parameters, long size, CancellationToken cancellationToken)
     {
-        if (parameters.OnConflict == ConflictPolicy.Overwrite || await storage.HeadAsync(parameters.Bucket, parameters.Key, cancellationToken) is null)
+        if (parameters.OnConflict == ConflictPolicy.Overwrite)
         {
-            return parameters.Key;
+            return size < options.Value.MultipartThreshold
+                ? (parameters.Key, null)
+                : (parameters.Key, await storage.HeadAsync(parameters.Bucket, parameters.Key, cancellationToken) is null);
+        }
+        if (await storage.HeadAsync(parameters.Bucket, parameters.Key, cancellationToken) is null)
+        {
+            return (parameters.Key, true);
         }
         if (parameters.OnConflict == ConflictPolicy.Skip)
         {
-            return null;
+            return (null, null);
         }
         var stamp = clock.GetUtcNow().UtcDateTime;
         for (var attempt = 0; attempt < 10; attempt++)
@@ -122,7 +132,7 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
             var candidate = $"{parameters.Key}_{stamp.AddSeconds(attempt).ToString("yyMMdd_HHmmss", CultureInfo.InvariantCulture)}";
             if (await storage.HeadAsync(parameters.Bucket, candidate, cancellationToken) is null)
             {
-                return candidate;
+                return (candidate, true);
             }
         }
         throw new JobFailedException($"Could not find a free key next to {parameters.Key}; every renamed key exists.");
@@ -132,5 +142,7 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
         await db.Jobs.Where(j => j.Id == context.Job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Info, info), cancellationToken);
 
     /// <param name="Upload">The store's own resume point (upload id and parts, block list, session URI) once an upload started.</param>
-    internal sealed record SendCheckpoint(string FinalKey, string? Upload);
+    /// <param name="KeyWasFree">True when no object had the key before this send; null when unknown (not checked, or an older checkpoint).</param>
+    /// <param name="Sha256">The content's SHA-256, which the store keeps as metadata: how an abort recognises this send's object.</param>
+    internal sealed record SendCheckpoint(string FinalKey, string? Upload, bool? KeyWasFree = null, string? Sha256 = null);
 }

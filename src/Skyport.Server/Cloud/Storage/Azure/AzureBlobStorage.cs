@@ -151,18 +151,46 @@ public sealed class AzureBlobStorage(BlobServiceClient service, TransferOptions 
         await Call($"{bucket}/{key}", () => Blob(bucket, key).DeleteIfExistsAsync(cancellationToken: cancellationToken));
 
     /// <summary>
-    /// Uncommitted blocks cannot be deleted one by one; on a blob that does not exist yet, committing an empty
-    /// list and deleting it removes them. An existing blob is left alone (Azure drops stale blocks after a week).
+    /// Uncommitted blocks cannot be deleted one by one; on a blob that does not exist yet, committing an empty list
+    /// (only while no blob exists: If-None-Match *) and deleting exactly that empty blob (If-Match its ETag) removes
+    /// them. With no staged blocks nothing is done, so no empty blob ever appears for nothing. An existing blob is left
+    /// alone (Azure drops stale blocks after a week).
     /// </summary>
     public async Task AbortUploadAsync(string bucket, string key, string checkpoint, CancellationToken cancellationToken)
     {
         var blob = service.GetBlobContainerClient(bucket).GetBlockBlobClient(key);
-        if (await HeadAsync(bucket, key, cancellationToken) is not null)
+        try
+        {
+            var staged = await Call($"{bucket}/{key}", () => blob.GetBlockListAsync(BlockListTypes.Uncommitted, cancellationToken: cancellationToken));
+            if (!staged.Value.UncommittedBlocks.Any() || await HeadAsync(bucket, key, cancellationToken) is not null)
+            {
+                return;
+            }
+        }
+        catch (StorageException e) when (e.Failure == StorageFailure.NotFound)
         {
             return;
         }
-        await Call($"{bucket}/{key}", () => blob.CommitBlockListAsync([], cancellationToken: cancellationToken));
-        await DeleteAsync(bucket, key, cancellationToken);
+        BlobContentInfo empty;
+        try
+        {
+            empty = (await Call($"{bucket}/{key}", () => blob.CommitBlockListAsync([], new CommitBlockListOptions
+            {
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, cancellationToken))).Value;
+        }
+        catch (StorageException e) when (e.InnerException is RequestFailedException { Status: 409 or 412 })
+        {
+            return; // a blob appeared meanwhile (another abort's, or a commit that landed): not this abort's to remove
+        }
+        try
+        {
+            await Call($"{bucket}/{key}", () => blob.DeleteAsync(conditions: new BlobRequestConditions { IfMatch = empty.ETag }, cancellationToken: cancellationToken));
+        }
+        catch (StorageException e) when (e.InnerException is RequestFailedException { Status: 404 or 412 })
+        {
+            // Already gone, or replaced by a newer blob that is not this abort's.
+        }
     }
 
     /// <summary>Same length for every block of a blob (Azure requires it), unique per content and part size.</summary>
