@@ -8,8 +8,12 @@ namespace Skyport.Tests.Web;
 
 /// <summary>A screen reader hears which row a button acts on: each row's buttons carry their object's name.</summary>
 [Collection(WebCollection.Name)]
-public sealed class AccessibleNamesTests(S3Fixture fixture, Browser browser)
+public sealed class AccessibleNamesTests(S3Fixture fixture, Browser browser) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => browser.CloseContextsAsync();
+
     [Fact]
     public async Task RowButtons_NameTheirObject()
     {

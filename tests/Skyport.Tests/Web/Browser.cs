@@ -12,6 +12,7 @@ public sealed class Browser : IAsyncLifetime
     public const string ChromiumPath = "/usr/bin/chromium";
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private readonly List<IBrowserContext> _contexts = [];
 
     public static string ScreenshotDir { get; } = Path.Combine(TestCloud.RepoRoot, ".test-results", "screenshots");
 
@@ -41,9 +42,32 @@ public sealed class Browser : IAsyncLifetime
             AcceptDownloads = true,
         });
         context.SetDefaultTimeout(30_000);
+        lock (_contexts)
+        {
+            _contexts.Add(context);
+        }
         var page = await context.NewPageAsync();
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
         return page;
+    }
+
+    /// <summary>
+    /// Closes every page opened so far. Each browser test calls it when it ends (the collection runs its tests one at a
+    /// time): pages left open keep polling the server (history and transfer pages refresh themselves), and dozens of them
+    /// slowed later tests' page loads past their timeouts.
+    /// </summary>
+    public async Task CloseContextsAsync()
+    {
+        IBrowserContext[] open;
+        lock (_contexts)
+        {
+            open = [.. _contexts];
+            _contexts.Clear();
+        }
+        foreach (var context in open)
+        {
+            await context.CloseAsync();
+        }
     }
 
     public static async Task ScreenshotAsync(IPage page, string name)

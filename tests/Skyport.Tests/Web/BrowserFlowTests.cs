@@ -15,8 +15,12 @@ namespace Skyport.Tests.Web;
 /// objects, send a dataset back and watch its progress. Each page is saved as a screenshot.
 /// </summary>
 [Collection(WebCollection.Name)]
-public sealed class BrowserFlowTests(S3Fixture fixture, Browser browser)
+public sealed class BrowserFlowTests(S3Fixture fixture, Browser browser) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => browser.CloseContextsAsync();
+
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(60);
 
     private async Task<IPage> SignInAsync(string screenshot)

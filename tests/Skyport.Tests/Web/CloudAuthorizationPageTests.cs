@@ -13,8 +13,12 @@ namespace Skyport.Tests.Web;
 /// delete go through the service, and the Azure authorization browses Azurite and imports a blob.
 /// </summary>
 [Collection(WebCollection.Name)]
-public sealed class CloudAuthorizationPageTests(S3Fixture fixture, Browser browser)
+public sealed class CloudAuthorizationPageTests(S3Fixture fixture, Browser browser) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => browser.CloseContextsAsync();
+
     private static readonly float JobTimeout = 60_000;
 
     private TestCloud Cloud => fixture.Cloud;

@@ -11,8 +11,12 @@ namespace Skyport.Tests.Web;
 /// URL the server refuses with its default settings (loopback) showing the server's message on the page.
 /// </summary>
 [Collection(WebCollection.Name)]
-public sealed class HistoryKeyboardTests(S3Fixture fixture, Browser browser)
+public sealed class HistoryKeyboardTests(S3Fixture fixture, Browser browser) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => browser.CloseContextsAsync();
+
     private static readonly float JobTimeout = 60_000;
 
     [Fact]

@@ -12,8 +12,12 @@ namespace Skyport.Tests.Web;
 /// drops part way, and a URL fetched by the server. The server allows loopback URLs and records the TUS requests it gets.
 /// </summary>
 [Collection(WebCollection.Name)]
-public sealed class UploadPageTests(UploadServerFixture fixture, Browser browser) : IClassFixture<UploadServerFixture>
+public sealed class UploadPageTests(UploadServerFixture fixture, Browser browser) : IClassFixture<UploadServerFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => browser.CloseContextsAsync();
+
     private static readonly float JobTimeout = 60_000;
 
     /// <summary>The page's TUS chunk (upload.js).</summary>
