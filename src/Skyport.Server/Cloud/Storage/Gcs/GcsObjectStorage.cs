@@ -96,7 +96,7 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
             throw new StorageException($"GCS answered a read of bytes {offset}-{offset + length - 1} of {what} with {(int)response.StatusCode} {range}.",
                 StorageFailure.Transient);
         }
-        return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken));
+        return new ResponseBodyStream(await response.Content.ReadAsStreamAsync(cancellationToken), response);
     }
 
     private static string MediaQuery(string query)
@@ -305,31 +305,4 @@ public sealed class GcsObjectStorage(StorageClient client, int uploadChunkBytes)
     }
 
     private sealed record UploadCheckpoint(string SessionUri, string Sha256);
-
-    /// <summary>A response's body that releases the response (and its connection) when disposed.</summary>
-    private sealed class ResponseStream(HttpResponseMessage response, Stream body) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => body.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => body.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => body.ReadAsync(buffer, offset, count, cancellationToken);
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                body.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-    }
 }

@@ -269,42 +269,18 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
     /// bytes against it as the last one is read; a mismatch is reported as <see cref="InvalidDataException"/>, like any
     /// other verification failure, rather than as a client error.
     /// </summary>
-    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    private sealed class ResponseStream(GetObjectResponse response) : ResponseBodyStream(response.ResponseStream, response)
     {
-        private readonly Stream _inner = response.ResponseStream;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             try
             {
-                return await _inner.ReadAsync(buffer, cancellationToken);
+                return await Body.ReadAsync(buffer, cancellationToken);
             }
             catch (AmazonClientException e) when (e.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidDataException($"the bytes received do not match the object's MD5 (ETag {response.ETag})", e);
             }
-        }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
         }
     }
 }
