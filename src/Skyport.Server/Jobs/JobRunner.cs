@@ -201,21 +201,8 @@ internal sealed class JobRunner(
         var lastRenewal = clock.GetUtcNow();
         long writtenVersion = 0;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Min(1, renewEvery.TotalSeconds)), clock);
-        var stopped = false;
-        while (!stopped)
+        while (await NextTickAsync(timer, stop))
         {
-            try
-            {
-                stopped = !await timer.WaitForNextTickAsync(stop);
-            }
-            catch (OperationCanceledException)
-            {
-                stopped = true;
-            }
-            if (stopped)
-            {
-                return;
-            }
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
@@ -246,6 +233,18 @@ internal sealed class JobRunner(
                 // A missed heartbeat is survivable (the lease has slack); the next tick tries again.
                 logger.LogWarning(e, "Heartbeat for job {JobId} failed", jobId);
             }
+        }
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stop)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
