@@ -21,8 +21,10 @@ internal sealed class JobRunner(
     ILogger<JobRunner> logger,
     Operations.Metrics.SkyportMetrics metrics)
 {
-    public async Task RunAsync(long jobId, string workerId, CancellationToken stopping)
+    /// <param name="job">The row as the claim left it (running, held by <paramref name="workerId"/>).</param>
+    public async Task RunAsync(Job job, string workerId, CancellationToken stopping)
     {
+        var jobId = job.Id;
         using var logScope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
         using var span = SkyportTelemetry.StartJob(jobId);
         using var jobCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -30,12 +32,10 @@ internal sealed class JobRunner(
         using var heartbeatStop = new CancellationTokenSource();
 
         Exception? failure = null;
-        Job job;
         FinalProgress progress;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
-            job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
             metrics.JobStarted(job.ToolId, clock.GetUtcNow().UtcDateTime - job.NotBefore);
             SkyportTelemetry.DescribeJob(span, job.ToolId, job.Attempts);
             var context = new JobContext(job, scopes, workerId, stopping);
@@ -43,11 +43,6 @@ internal sealed class JobRunner(
             logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
             try
             {
-                // A cancel that came between the claim and the registration above found nothing to stop in this process.
-                if (job.CancelRequested || job.State != JobState.Running || job.LeaseOwner != workerId)
-                {
-                    await jobCancellation.CancelAsync();
-                }
                 await MarkOutputRunningAsync(db, job, jobCancellation.Token);
                 var handler = scope.ServiceProvider.GetKeyedService<IJobHandler>(job.ToolId)
                     ?? throw new JobFailedException($"No handler is registered for tool '{job.ToolId}'.");

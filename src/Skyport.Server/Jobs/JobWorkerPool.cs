@@ -8,7 +8,7 @@ namespace Skyport.Server.Jobs;
 
 /// <summary>
 /// This process's job workers plus the lease reaper. Workers claim queued jobs atomically (PostgreSQL:
-/// <c>FOR UPDATE SKIP LOCKED</c>; SQLite: a compare-and-set on the state), so each job runs once however
+/// <c>FOR UPDATE SKIP LOCKED</c>; SQLite: its single writer), so each job runs once however
 /// many workers and processes share the database. The reaper returns jobs whose worker stopped renewing its lease to the queue,
 /// or fails them once they have used up their attempts, so no job stays running forever.
 /// </summary>
@@ -20,7 +20,6 @@ internal sealed class JobWorkerPool(
     TimeProvider clock,
     ILogger<JobWorkerPool> logger) : BackgroundService
 {
-    private const int ClaimCandidates = 8;
     private readonly string _processId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,9 +40,9 @@ internal sealed class JobWorkerPool(
         {
             try
             {
-                if (await TryClaimAsync(workerId, stopping) is { } jobId)
+                if (await TryClaimAsync(workerId, stopping) is { } job)
                 {
-                    await runner.RunAsync(jobId, workerId, stopping);
+                    await runner.RunAsync(job, workerId, stopping);
                     continue;
                 }
             }
@@ -59,53 +58,36 @@ internal sealed class JobWorkerPool(
         }
     }
 
-    internal async Task<long?> TryClaimAsync(string workerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the oldest ready job in one statement and returns its row as claimed, so the runner starts without reading
+    /// it again. PostgreSQL: the pick skips rows other transactions hold (<c>FOR UPDATE SKIP LOCKED</c>), so concurrent
+    /// workers never wait on each other or collide on the same row. SQLite: a write statement holds the database's one
+    /// write lock from its start, so the pick and the update are atomic and no two workers get the same job.
+    /// </summary>
+    internal async Task<Job?> TryClaimAsync(string workerId, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = now + options.Value.Lease;
-        return db.Database.IsNpgsql()
-            ? await ClaimSkippingLockedAsync(db, workerId, now, expires, cancellationToken)
-            : await ClaimByCompareAndSetAsync(db, workerId, now, expires, cancellationToken);
-    }
-
-    /// <summary>
-    /// PostgreSQL: one statement picks the oldest ready job no other transaction holds and takes it, so
-    /// concurrent workers never wait on each other or collide on the same row.
-    /// </summary>
-    private static async Task<long?> ClaimSkippingLockedAsync(SkyportDbContext db, string workerId, DateTime now, DateTime expires, CancellationToken cancellationToken)
-    {
         const string queued = nameof(JobState.Queued), running = nameof(JobState.Running);
-        var claimed = await db.Database.SqlQuery<long>($"""
-            UPDATE jobs SET "State" = {running}, "LeaseOwner" = {workerId}, "LeaseExpiresAt" = {expires},
-                "Attempts" = "Attempts" + 1, "UpdateTime" = {now}
-            WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = {queued} AND "NotBefore" <= {now}
-                ORDER BY "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING "Id" AS "Value"
-            """).ToListAsync(cancellationToken);
-        return claimed.Count == 1 ? claimed[0] : null;
-    }
-
-    /// <summary>SQLite (one writer at a time): a conditional update on the state is the compare-and-set.</summary>
-    private static async Task<long?> ClaimByCompareAndSetAsync(SkyportDbContext db, string workerId, DateTime now, DateTime expires, CancellationToken cancellationToken)
-    {
-        var candidates = await db.Jobs.AsNoTracking()
-            .Where(j => j.State == JobState.Queued && j.NotBefore <= now)
-            .OrderBy(j => j.Id).Select(j => j.Id).Take(ClaimCandidates)
-            .ToListAsync(cancellationToken);
-        foreach (var id in candidates)
-        {
-            var claimed = await db.Jobs.Where(j => j.Id == id && j.State == JobState.Queued)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobState.Running).SetProperty(j => j.LeaseOwner, workerId)
-                    .SetProperty(j => j.LeaseExpiresAt, expires).SetProperty(j => j.Attempts, j => j.Attempts + 1)
-                    .SetProperty(j => j.UpdateTime, now), cancellationToken);
-            if (claimed == 1)
-            {
-                return id;
-            }
-        }
-        return null;
+        var claimed = db.Database.IsNpgsql()
+            ? db.Jobs.FromSql($"""
+                UPDATE jobs SET "State" = {running}, "LeaseOwner" = {workerId}, "LeaseExpiresAt" = {expires},
+                    "Attempts" = "Attempts" + 1, "UpdateTime" = {now}
+                WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = {queued} AND "NotBefore" <= {now}
+                    ORDER BY "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """)
+            : db.Jobs.FromSql($"""
+                UPDATE jobs SET "State" = {running}, "LeaseOwner" = {workerId}, "LeaseExpiresAt" = {SqliteTimestampConverter.Format(expires)},
+                    "Attempts" = "Attempts" + 1, "UpdateTime" = {SqliteTimestampConverter.Format(now)}
+                WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = {queued} AND "NotBefore" <= {SqliteTimestampConverter.Format(now)}
+                    ORDER BY "Id" LIMIT 1)
+                RETURNING *
+                """);
+        var rows = await claimed.AsNoTracking().ToListAsync(cancellationToken);
+        return rows.Count == 1 ? rows[0] : null;
     }
 
     private Task ReapAsync(CancellationToken stopping) =>
