@@ -8,7 +8,7 @@ namespace Skyport.Server.Cloud.Storage;
 /// <summary>
 /// Downloads an object into a local file. A small object is one streamed read, hashed on the way to the disk.
 /// A large one comes in parallel ranged reads, each written at its offset, with finished parts checkpointed so
-/// that a restarted job fetches only what is missing; the file is hashed once all bytes are in. Either way the
+/// that a restarted job fetches only what is missing; the file is hashed front to back as its parts land. Either way the
 /// bytes are checked against what the store vouches for (size always; MD5 and Skyport's SHA-256 when known).
 /// A mismatch deletes the file and fails the job: corrupt bytes never become a dataset.
 /// </summary>
@@ -69,54 +69,71 @@ public sealed class ObjectDownloader(IOptions<TransferOptions> options)
             DatasetStorage.DeleteTemp(destination);
         }
 
-        using (var handle = File.OpenHandle(destination, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
+        CopyResult hashes;
+        using (var handle = File.OpenHandle(destination, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, FileOptions.Asynchronous))
         {
             RandomAccess.SetLength(handle, source.Size);
             long received = done.Sum(n => Math.Min(partSize, source.Size - (long)n * partSize));
             job.ReportProgress(received, source.Size);
+            // Hashing follows the landed parts in order while the rest download, rather than reading the file after them.
+            await using var landed = new LandedPartsStream(destination, source.Size, partSize, done);
+            using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var hashing = HashingCopy.CopyAsync(landed, Stream.Null, null, stopHashing.Token);
             using var saving = new SemaphoreSlim(1, 1);
-            await Parallel.ForEachAsync(Enumerable.Range(0, partCount).Where(n => !done.Contains(n)),
-                new ParallelOptions { MaxDegreeOfParallelism = settings.PartConcurrency, CancellationToken = cancellationToken },
-                async (part, ct) =>
-                {
-                    var offset = part * partSize;
-                    var length = Math.Min(partSize, source.Size - offset);
-                    await using (var body = await storage.OpenReadAsync(bucket, source.Key, offset, length, ct))
+            try
+            {
+                await Parallel.ForEachAsync(Enumerable.Range(0, partCount).Where(n => !done.Contains(n)),
+                    new ParallelOptions { MaxDegreeOfParallelism = settings.PartConcurrency, CancellationToken = cancellationToken },
+                    async (part, ct) =>
                     {
-                        long written;
+                        var offset = part * partSize;
+                        var length = Math.Min(partSize, source.Size - offset);
+                        await using (var body = await storage.OpenReadAsync(bucket, source.Key, offset, length, ct))
+                        {
+                            long written;
+                            try
+                            {
+                                written = await CopyAtAsync(body, handle, offset, length, ct);
+                            }
+                            catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+                            {
+                                // The body broke off mid-part (the headers had come): the store's fault, worth a retry.
+                                throw new StorageException($"The connection to the store broke while reading part {part + 1} of {source.Key}: {e.Message}", StorageFailure.Transient, e);
+                            }
+                            if (written != length)
+                            {
+                                throw new StorageException($"The store sent {written} of {length} bytes of part {part + 1} of {source.Key}.", StorageFailure.Transient);
+                            }
+                        }
+                        landed.Landed(part);
+                        await saving.WaitAsync(ct);
                         try
                         {
-                            written = await CopyAtAsync(body, handle, offset, length, ct);
+                            done.Add(part);
+                            job.ReportProgress(Interlocked.Add(ref received, length), source.Size);
+                            if (partCount > 1)
+                            {
+                                await job.SaveCheckpointAsync(new DownloadCheckpoint(source.ETag, source.Size, partSize, [.. done]), ct);
+                            }
                         }
-                        catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+                        finally
                         {
-                            // The body broke off mid-part (the headers had come): the store's fault, worth a retry.
-                            throw new StorageException($"The connection to the store broke while reading part {part + 1} of {source.Key}: {e.Message}", StorageFailure.Transient, e);
+                            saving.Release();
                         }
-                        if (written != length)
-                        {
-                            throw new StorageException($"The store sent {written} of {length} bytes of part {part + 1} of {source.Key}.", StorageFailure.Transient);
-                        }
-                    }
-                    await saving.WaitAsync(ct);
-                    try
-                    {
-                        done.Add(part);
-                        job.ReportProgress(Interlocked.Add(ref received, length), source.Size);
-                        if (partCount > 1)
-                        {
-                            await job.SaveCheckpointAsync(new DownloadCheckpoint(source.ETag, source.Size, partSize, [.. done]), ct);
-                        }
-                    }
-                    finally
-                    {
-                        saving.Release();
-                    }
-                });
-            RandomAccess.FlushToDisk(handle);
+                    });
+                RandomAccess.FlushToDisk(handle);
+                hashes = await hashing;
+            }
+            finally
+            {
+                if (!hashing.IsCompleted)
+                {
+                    await stopHashing.CancelAsync();
+                    await hashing.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+            }
         }
 
-        var hashes = await HashingCopy.HashFileAsync(destination, cancellationToken);
         await VerifyAsync(bucket, source, hashes, destination, job, checkpointed: true);
         return hashes;
     }
