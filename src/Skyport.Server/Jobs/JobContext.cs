@@ -38,6 +38,11 @@ public sealed class JobContext(Job job, IServiceScopeFactory scopes, string work
         Interlocked.Increment(ref _version);
     }
 
+    /// <summary>What the job did, for its <c>info</c> text; written with the ok outcome, in the same statement.</summary>
+    public void ReportInfo(string info) => Info = info;
+
+    internal string? Info { get; private set; }
+
     internal (long Version, long Done, long? Total) Progress
     {
         get
@@ -56,8 +61,10 @@ public sealed class JobContext(Job job, IServiceScopeFactory scopes, string work
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
-            var saved = await db.Jobs.Where(j => j.Id == Job.Id && j.LeaseOwner == workerId && j.State == JobState.Running)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Checkpoint, json), cancellationToken);
+            const string running = nameof(JobState.Running);
+            var saved = await db.Database.ExecuteSqlAsync(
+                $"""UPDATE jobs SET "Checkpoint" = {json} WHERE "Id" = {Job.Id} AND "LeaseOwner" = {workerId} AND "State" = {running}""",
+                cancellationToken);
             if (saved == 0)
             {
                 throw new OperationCanceledException("The job is no longer held by this worker.");

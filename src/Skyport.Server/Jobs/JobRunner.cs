@@ -29,17 +29,19 @@ internal sealed class JobRunner(
         using var span = SkyportTelemetry.StartJob(jobId);
         using var jobCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var registration = running.Register(jobId, jobCancellation);
-        using var heartbeatStop = new CancellationTokenSource();
+        // Stopped by disposing it, which ends the heartbeat's wait with "no more ticks" rather than with an exception.
+        using var heartbeatTimer = new PeriodicTimer(HeartbeatPeriod, clock);
 
         Exception? failure = null;
         FinalProgress progress;
+        string? info;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
             metrics.JobStarted(job.ToolId, clock.GetUtcNow().UtcDateTime - job.NotBefore);
             SkyportTelemetry.DescribeJob(span, job.ToolId, job.Attempts);
             var context = new JobContext(job, scopes, workerId, stopping);
-            var heartbeat = HeartbeatAsync(context, workerId, jobCancellation, heartbeatStop.Token);
+            var heartbeat = HeartbeatAsync(context, workerId, jobCancellation, heartbeatTimer);
             logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
             try
             {
@@ -52,16 +54,17 @@ internal sealed class JobRunner(
             {
                 failure = e;
             }
-            await heartbeatStop.CancelAsync();
+            heartbeatTimer.Dispose();
             await heartbeat;
             progress = FinalProgress.Of(context);
+            info = context.Info;
         }
 
         await using var finish = scopes.CreateAsyncScope();
         var finishDb = finish.ServiceProvider.GetRequiredService<SkyportDbContext>();
         if (failure is null)
         {
-            await CompleteAsync(finishDb, job, workerId, progress);
+            await CompleteAsync(finishDb, job, workerId, progress, info);
         }
         else if (stopping.IsCancellationRequested)
         {
@@ -94,20 +97,17 @@ internal sealed class JobRunner(
         }
     }
 
-    private async Task CompleteAsync(SkyportDbContext db, Job job, string workerId, FinalProgress progress)
+    private async Task CompleteAsync(SkyportDbContext db, Job job, string workerId, FinalProgress progress, string? info)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         const string ok = nameof(JobState.Ok), running = nameof(JobState.Running);
-        var updated = progress.Reported
-            ? await db.Database.ExecuteSqlAsync($"""
-                UPDATE jobs SET "State" = {ok}, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL, "UpdateTime" = {now},
-                    "BytesDone" = {progress.Done}, "BytesTotal" = {progress.Total}
-                WHERE "Id" = {job.Id} AND "LeaseOwner" = {workerId} AND "State" = {running}
-                """, CancellationToken.None)
-            : await db.Database.ExecuteSqlAsync($"""
-                UPDATE jobs SET "State" = {ok}, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL, "UpdateTime" = {now}
-                WHERE "Id" = {job.Id} AND "LeaseOwner" = {workerId} AND "State" = {running}
-                """, CancellationToken.None);
+        // What the job did not report stays as the claim found it: nothing else writes these fields while this worker holds the job.
+        var (done, total) = progress.Reported ? (progress.Done, progress.Total) : (job.BytesDone, job.BytesTotal);
+        var updated = await db.Database.ExecuteSqlAsync($"""
+            UPDATE jobs SET "State" = {ok}, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL, "UpdateTime" = {now},
+                "BytesDone" = {done}, "BytesTotal" = {total}, "Info" = {info ?? job.Info}
+            WHERE "Id" = {job.Id} AND "LeaseOwner" = {workerId} AND "State" = {running}
+            """, CancellationToken.None);
         logger.LogInformation("Job {JobId} finished ok{Note}", job.Id, updated == 1 ? "" : " (row changed meanwhile)");
         SkyportTelemetry.JobOutcome("ok");
     }
@@ -196,15 +196,14 @@ internal sealed class JobRunner(
     /// If the row is no longer ours (cancelled, or taken over after a stall) the job is stopped.
     /// The final progress is not written here: it goes with the outcome, in the same statement (see <see cref="FinalProgress"/>).
     /// </summary>
-    private async Task HeartbeatAsync(JobContext context, string workerId, CancellationTokenSource job, CancellationToken stop)
+    private async Task HeartbeatAsync(JobContext context, string workerId, CancellationTokenSource job, PeriodicTimer timer)
     {
         var jobId = context.Job.Id;
         var lease = options.Value.Lease;
         var renewEvery = lease / 3;
         var lastRenewal = clock.GetUtcNow();
         long writtenVersion = 0;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Min(1, renewEvery.TotalSeconds)), clock);
-        while (await NextTickAsync(timer, stop))
+        while (await timer.WaitForNextTickAsync())
         {
             try
             {
@@ -239,17 +238,7 @@ internal sealed class JobRunner(
         }
     }
 
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stop)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stop);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    private TimeSpan HeartbeatPeriod => TimeSpan.FromSeconds(Math.Min(1, (options.Value.Lease / 3).TotalSeconds));
 
     /// <summary>The progress a job last reported, written with its outcome; nothing when it reported none.</summary>
     private readonly record struct FinalProgress(bool Reported, long Done, long? Total)

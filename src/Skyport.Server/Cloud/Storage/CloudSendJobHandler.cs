@@ -39,7 +39,7 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
             var (key, keyWasFree) = await CloudTransfers.JobStepAsync(() => ChooseKeyAsync(storage, parameters, dataset.FileSize, cancellationToken));
             if (key is null)
             {
-                await InfoAsync(context, $"Skipped: {parameters.Bucket}/{parameters.Key} already exists.", cancellationToken);
+                context.ReportInfo($"Skipped: {parameters.Bucket}/{parameters.Key} already exists.");
                 return;
             }
             checkpoint = new SendCheckpoint(key, null, keyWasFree, sha256);
@@ -83,7 +83,7 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
             throw new JobFailedException($"Verification of {parameters.Bucket}/{checkpoint.FinalKey} failed: the store reported {problem}. The object was removed.");
         }
         metrics.Transferred(storage.Provider, "send", dataset.FileSize);
-        await InfoAsync(context, $"Sent to {parameters.Bucket}/{checkpoint.FinalKey} ({dataset.FileSize} bytes, SHA-256 {sha256}).", cancellationToken);
+        context.ReportInfo($"Sent to {parameters.Bucket}/{checkpoint.FinalKey} ({dataset.FileSize} bytes, SHA-256 {sha256}).");
     }
 
     /// <summary>A user's cancel (the row says so; a lost lease also cancels), a failure retrying cannot fix, or the last attempt's failure.</summary>
@@ -137,9 +137,6 @@ public sealed class CloudSendJobHandler(CloudTransfers transfers, SkyportDbConte
         }
         throw new JobFailedException($"Could not find a free key next to {parameters.Key}; every renamed key exists.");
     }
-
-    private async Task InfoAsync(JobContext context, string info, CancellationToken cancellationToken) =>
-        await db.Jobs.Where(j => j.Id == context.Job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Info, info), cancellationToken);
 
     /// <param name="Upload">The store's own resume point (upload id and parts, block list, session URI) once an upload started.</param>
     /// <param name="KeyWasFree">True when no object had the key before this send; null when unknown (not checked, or an older checkpoint).</param>
