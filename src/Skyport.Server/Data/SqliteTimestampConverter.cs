@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Skyport.Server.Data;
@@ -20,19 +21,23 @@ internal sealed class SqliteTimestampConverter() : ValueConverter<DateTime, stri
 
     public static DateTime Parse(string text)
     {
-        if (TryParseStored(text, out var value))
+        if (TryParseStored(text.AsSpan(), out var value))
         {
             return value;
         }
         return DateTime.SpecifyKind(DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal), DateTimeKind.Utc);
     }
 
-    /// <summary><c>yyyy-MM-dd HH:mm:ss</c> with an optional fraction of 1 to 7 digits, as UTC.</summary>
-    private static bool TryParseStored(ReadOnlySpan<char> text, out DateTime value)
+    /// <summary>The stored text as UTF-8 bytes (read straight from SQLite); anything unusual goes through <see cref="Parse"/>.</summary>
+    public static DateTime ParseUtf8(ReadOnlySpan<byte> text) =>
+        TryParseStored(text, out var value) ? value : Parse(System.Text.Encoding.UTF8.GetString(text));
+
+    /// <summary><c>yyyy-MM-dd HH:mm:ss</c> with an optional fraction of 1 to 7 digits, as UTC; UTF-16 or UTF-8 text.</summary>
+    private static bool TryParseStored<T>(ReadOnlySpan<T> text, out DateTime value) where T : unmanaged, IBinaryInteger<T>
     {
         value = default;
-        if (text.Length < 19 || text.Length == 20 || text.Length > 27 || text[4] != '-' || text[7] != '-' || text[10] != ' '
-            || text[13] != ':' || text[16] != ':' || (text.Length > 19 && text[19] != '.'))
+        if (text.Length < 19 || text.Length == 20 || text.Length > 27 || !Is(text[4], '-') || !Is(text[7], '-') || !Is(text[10], ' ')
+            || !Is(text[13], ':') || !Is(text[16], ':') || (text.Length > 19 && !Is(text[19], '.')))
         {
             return false;
         }
@@ -62,16 +67,19 @@ internal sealed class SqliteTimestampConverter() : ValueConverter<DateTime, stri
         return true;
     }
 
-    private static bool Digits(ReadOnlySpan<char> text, out int value)
+    private static bool Is<T>(T c, char expected) where T : unmanaged, IBinaryInteger<T> => int.CreateTruncating(c) == expected;
+
+    private static bool Digits<T>(ReadOnlySpan<T> text, out int value) where T : unmanaged, IBinaryInteger<T>
     {
         value = 0;
         foreach (var c in text)
         {
-            if (c is < '0' or > '9')
+            var digit = int.CreateTruncating(c) - '0';
+            if ((uint)digit > 9)
             {
                 return false;
             }
-            value = value * 10 + (c - '0');
+            value = value * 10 + digit;
         }
         return true;
     }

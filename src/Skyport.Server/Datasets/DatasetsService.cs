@@ -70,7 +70,19 @@ public sealed partial class DatasetsService(
         {
             return (history.Id, AsyncEnumerable.Empty<DatasetContentRow>());
         }
-        var items = db.Datasets.AsNoTracking().Where(d => d.HistoryId == history.Id);
+        if (db.Database.IsSqlite())
+        {
+            return (history.Id, SqliteContentsReader.ReadAsync(db, history.Id, query.Deleted, query.Visible, query.Offset ?? 0,
+                query.Limit ?? int.MaxValue, cancellationToken));
+        }
+        var rows = ContentsQuery(db, history.Id, query).AsAsyncEnumerable();
+        return (history.Id, rows);
+    }
+
+    /// <summary>The contents query through EF Core (PostgreSQL; on SQLite <see cref="SqliteContentsReader"/> runs the same query).</summary>
+    internal static IQueryable<DatasetContentRow> ContentsQuery(SkyportDbContext db, long historyId, ContentsQuery query)
+    {
+        var items = db.Datasets.AsNoTracking().Where(d => d.HistoryId == historyId);
         if (query.Deleted is { } deleted)
         {
             items = items.Where(d => d.Deleted == deleted);
@@ -79,12 +91,10 @@ public sealed partial class DatasetsService(
         {
             items = items.Where(d => d.Visible == visible);
         }
-        var rows = items.OrderBy(d => d.Hid)
+        return items.OrderBy(d => d.Hid)
             .Skip(query.Offset ?? 0).Take(query.Limit ?? int.MaxValue)
             .Select(d => new DatasetContentRow(d.Id, d.Hid, d.Name, d.State, d.Extension, d.FileSize, d.Deleted, d.Purged, d.Visible,
-                d.CreateTime, d.UpdateTime))
-            .AsAsyncEnumerable();
-        return (history.Id, rows);
+                d.CreateTime, d.UpdateTime));
     }
 
     public async Task<DatasetDetails> UpdateAsync(EncodedId id, UpdateDatasetRequest request, CancellationToken cancellationToken) =>
