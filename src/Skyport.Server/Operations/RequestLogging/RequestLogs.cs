@@ -1,10 +1,8 @@
-using Microsoft.AspNetCore.HttpLogging;
-
 namespace Skyport.Server.Operations.RequestLogging;
 
 /// <summary>
-/// One structured event per request from ASP.NET Core's HTTP logging (method, path, status, duration),
-/// enriched by <see cref="RequestLogEnricher"/> with the route, the user id and the request id; the request id
+/// One structured event per request (<see cref="RequestLogMiddleware"/>: method, path, route, status, duration,
+/// user id and request id); the request id
 /// is also the <c>X-Request-Id</c> response header and the <c>request_id</c> of error bodies. Query strings,
 /// headers and bodies are never logged, so neither is an API key (<c>?key=</c> or <c>x-api-key</c>).
 /// </summary>
@@ -13,20 +11,13 @@ public static class RequestLogs
     public const string RequestIdHeader = "X-Request-Id";
 
     /// <summary>The category of the per-request events (on at Information by default).</summary>
-    public const string Category = "Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware";
+    public const string Category = "Skyport.Requests";
 
     /// <summary>ASP.NET Core's own "Request starting GET /path?query" lines: always capped at Warning, since they carry the query.</summary>
     private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     public static WebApplicationBuilder AddRequestLogging(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHttpLogging(options =>
-        {
-            options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath
-                                    | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
-            options.CombineLogs = true;
-        });
-        builder.Services.AddHttpLoggingInterceptor<RequestLogEnricher>();
         builder.Logging.AddFilter(Category, LogLevel.Information);
         // Added after configuration is read, so no setting (global or per provider) can turn these lines back on.
         builder.Services.PostConfigure<LoggerFilterOptions>(options =>
@@ -52,6 +43,6 @@ public static class RequestLogs
             });
             return next(context);
         });
-        return app.UseHttpLogging();
+        return app.UseMiddleware<RequestLogMiddleware>();
     }
 }

@@ -11,7 +11,7 @@ namespace Skyport.Server.Operations.Telemetry;
 /// <summary>
 /// OpenTelemetry traces, exported over OTLP when <c>Skyport:Telemetry:OtlpEnabled</c> is set (off by default, and
 /// then nothing listens, so no span is even created): Skyport's own spans (<see cref="SkyportTelemetry"/>), one
-/// server span per request (ASP.NET Core's, tagged by <see cref="RequestLogging.RequestLogEnricher"/> with the
+/// server span per request (ASP.NET Core's, tagged by <see cref="RequestLogging.RequestLogMiddleware"/> with the
 /// request id and the caller's encoded user id, as its log event is) and one
 /// client span per outgoing HTTP call (cloud stores, token services, OIDC). URL query values are redacted by the
 /// instrumentation, so neither <c>?key=</c> nor a SAS signature is exported.
