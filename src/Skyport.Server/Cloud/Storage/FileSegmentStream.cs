@@ -6,7 +6,7 @@ namespace Skyport.Server.Cloud.Storage;
 /// A read-only, seekable view of bytes [offset, offset + length) of a file, so a part can be hashed and
 /// uploaded (and re-read by an SDK that signs the body) straight from the file, without a part-sized buffer.
 /// </summary>
-public sealed class FileSegmentStream : Stream
+public sealed class FileSegmentStream : ReadOnlyStream
 {
     private readonly FileStream _file;
     private readonly long _offset;
@@ -30,9 +30,7 @@ public sealed class FileSegmentStream : Stream
         return md5;
     }
 
-    public override bool CanRead => true;
     public override bool CanSeek => true;
-    public override bool CanWrite => false;
     public override long Length => _length;
 
     public override long Position
@@ -63,9 +61,6 @@ public sealed class FileSegmentStream : Stream
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override long Seek(long offset, SeekOrigin origin)
     {
         Position = origin switch
@@ -76,13 +71,6 @@ public sealed class FileSegmentStream : Stream
         };
         return _position;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -7,7 +7,7 @@ namespace Skyport.Server.Cloud.Storage;
 /// hashing reads it while the later parts are still coming, instead of reading the whole file after the last one.
 /// A read waits for the part it starts in; parts that landed in an earlier attempt are given at construction.
 /// </summary>
-internal sealed class LandedPartsStream : Stream
+internal sealed class LandedPartsStream : ReadOnlyStream
 {
     private readonly SafeFileHandle _file;
     private readonly long _size;
@@ -52,14 +52,9 @@ internal sealed class LandedPartsStream : Stream
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
 
-    public override bool CanRead => true;
     public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _size;
 
     public override long Position
@@ -68,13 +63,7 @@ internal sealed class LandedPartsStream : Stream
         set => throw new NotSupportedException();
     }
 
-    public override void Flush()
-    {
-    }
-
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

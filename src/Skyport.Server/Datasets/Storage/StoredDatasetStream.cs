@@ -8,15 +8,13 @@ namespace Skyport.Server.Datasets.Storage;
 /// fetches exactly that slice; should the server read elsewhere (it decided to send the whole dataset), a fresh GET
 /// from there to the end follows.
 /// </summary>
-internal sealed class StoredDatasetStream(IDatasetStore store, Guid uuid, long length, (long From, long To)? hint) : Stream
+internal sealed class StoredDatasetStream(IDatasetStore store, Guid uuid, long length, (long From, long To)? hint) : ReadOnlyStream
 {
     private Stream? _body;
     private long _bodyEnd;
     private long _position;
 
-    public override bool CanRead => true;
     public override bool CanSeek => true;
-    public override bool CanWrite => false;
     public override long Length => length;
 
     public override long Position
@@ -57,9 +55,6 @@ internal sealed class StoredDatasetStream(IDatasetStore store, Guid uuid, long l
         return 0;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
 
     private async Task<Stream> OpenAsync(long offset, long count, CancellationToken cancellationToken)
@@ -85,13 +80,6 @@ internal sealed class StoredDatasetStream(IDatasetStore store, Guid uuid, long l
         };
         return _position;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private void CloseBody()
     {
