@@ -6,7 +6,7 @@ namespace Skyport.Server.Datasets;
 
 /// <summary>
 /// A dataset's bytes through the framework's file results, which do ranges, ETags and If-Range right: a local file is
-/// sent as a file (zero-copy); a remote store's object through a seekable stream of ranged GETs, fetching just the
+/// sent as a file, in large blocks (<see cref="LargeBlockFileSender"/>); a remote store's object through a seekable stream of ranged GETs, fetching just the
 /// slice a single Range asks for. The framework's 416 has an empty body and a content type, so status code pages never
 /// give it Galaxy's envelope; that one case is raised as the error it is, to be mapped where all errors are.
 /// </summary>
@@ -15,11 +15,16 @@ internal sealed class DatasetFileResult(IDatasetStore store, Guid uuid, long len
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        var file = store.LocalPath(uuid) is { } path
-            ? Results.File(path, contentType, downloadName, lastModified, entityTag, enableRangeProcessing: true)
-            : Results.Stream(new StoredDatasetStream(store, uuid, length, RequestedRange(httpContext.Request)), contentType, downloadName,
-                lastModified, entityTag, enableRangeProcessing: true);
-        await file.ExecuteAsync(httpContext);
+        if (store.LocalPath(uuid) is { } path)
+        {
+            var file = Results.File(path, contentType, downloadName, lastModified, entityTag, enableRangeProcessing: true);
+            await LargeBlockFileSender.SendWithAsync(httpContext, () => file.ExecuteAsync(httpContext));
+        }
+        else
+        {
+            await Results.Stream(new StoredDatasetStream(store, uuid, length, RequestedRange(httpContext.Request)), contentType, downloadName,
+                lastModified, entityTag, enableRangeProcessing: true).ExecuteAsync(httpContext);
+        }
         if (httpContext.Response.StatusCode == StatusCodes.Status416RangeNotSatisfiable && !httpContext.Response.HasStarted)
         {
             throw new RangeNotSatisfiableException($"The requested range is not satisfiable: the dataset has {length} bytes.", length);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Skyport.Tests.Infrastructure;
+using Skyport.Tests.Uploads;
 
 namespace Skyport.Tests.Datasets;
 
@@ -194,6 +195,27 @@ public class DatasetDisplayTests(ServerFixture fixture) : IClassFixture<ServerFi
 
         Assert.True((int)response.StatusCode is >= 400 and < 500, $"Expected a client error, got {(int)response.StatusCode}");
         await GalaxyAssert.ErrorAsync(response, response.StatusCode, 0);
+    }
+
+    [Fact]
+    public async Task Display_OfFileLargerThanOneSendBlock_ReturnsExactBytesWholeAndInARangeAcrossBlocks()
+    {
+        var data = new byte[(2 * (1 << 20)) + 12345];
+        new Random(7).NextBytes(data);
+        var client = await Server.NewUserAsync();
+        using var _ = client;
+        var historyId = await client.CreateHistoryAsync();
+        var sessionId = await client.UploadTusAsync(data, chunkSize: 1 << 20, filename: "blocks.bin");
+        var (id, _) = (await client.FetchAsync(UploadRequests.FetchFromSession(historyId, sessionId, "blocks.bin", "data"))).Single();
+        await client.WaitForOkDatasetAsync(id);
+
+        Assert.Equal(data, await client.DownloadAsync(id));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/datasets/{id}/display");
+        request.Headers.Range = new RangeHeaderValue(1_000_000, 2_100_000);
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal(data[1_000_000..2_100_001], await response.Content.ReadAsByteArrayAsync());
     }
 
     private async Task<(HttpClient Client, string HistoryId, string DatasetId)> DatasetAsync()
