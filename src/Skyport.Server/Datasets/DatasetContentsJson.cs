@@ -18,7 +18,7 @@ public readonly record struct DatasetContentRow(
 /// </summary>
 public static class DatasetContentsJson
 {
-    private const int FlushThreshold = 64 * 1024;
+    internal const int FlushThreshold = 64 * 1024;
 
     private static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
     private static readonly JsonEncodedText Hid = JsonEncodedText.Encode("hid");
@@ -50,12 +50,16 @@ public static class DatasetContentsJson
         var urlPrefix = Encoding.UTF8.GetBytes($"/api/histories/{history}/contents/");
         using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = GalaxyJson.Options.Encoder, SkipValidation = true });
         writer.WriteStartArray();
+        long flushedUpTo = 0;
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
             WriteItem(writer, row, ids.Encode(row.Id), history, urlPrefix);
-            if (writer.BytesPending >= FlushThreshold)
+            // Over a pipe the writer commits every block it fills (BytesPending stays below a block), so the amount
+            // written since the last flush is counted from what it committed.
+            if (writer.BytesCommitted + writer.BytesPending - flushedUpTo >= FlushThreshold)
             {
                 writer.Flush();
+                flushedUpTo = writer.BytesCommitted;
                 var flushed = await output.FlushAsync(cancellationToken);
                 if (flushed.IsCanceled || flushed.IsCompleted)
                 {

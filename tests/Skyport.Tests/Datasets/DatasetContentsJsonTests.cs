@@ -61,6 +61,24 @@ public class DatasetContentsJsonTests
     }
 
     [Fact]
+    public async Task Write_ManyRows_FlushesEveryFewBlocksInsteadOfHoldingTheWholeListing()
+    {
+        var rows = Enumerable.Range(1, 5_000).Select(i => new DatasetContentRow(i, i, $"dataset {i}", DatasetState.Ok, "tabular", i,
+            false, false, true, DateTime.UnixEpoch, DateTime.UnixEpoch)).ToList();
+        var pipe = new Pipe();
+        var counting = new FlushCountingWriter(pipe.Writer);
+        var reading = ReadAllAsync(pipe.Reader);
+
+        await DatasetContentsJson.WriteAsync(counting, 7, rows.ToAsyncEnumerable(), Ids, CancellationToken.None);
+        await pipe.Writer.CompleteAsync();
+        var written = await reading;
+
+        Assert.True(written.Length > 20 * DatasetContentsJson.FlushThreshold, $"only {written.Length} bytes");
+        Assert.InRange(counting.Flushes, written.Length / (2 * DatasetContentsJson.FlushThreshold), int.MaxValue);
+        Assert.InRange(counting.MostUnflushed, 1, DatasetContentsJson.FlushThreshold + 8192);
+    }
+
+    [Fact]
     public async Task Write_NoRows_IsAnEmptyArray()
     {
         Assert.Equal("[]", await WriteAsync(1, []));
@@ -73,6 +91,38 @@ public class DatasetContentsJsonTests
         await DatasetContentsJson.WriteAsync(pipe.Writer, history, rows.ToAsyncEnumerable(), Ids, CancellationToken.None);
         await pipe.Writer.CompleteAsync();
         return await reading;
+    }
+
+    /// <summary>Counts flushes and the most bytes ever committed without one.</summary>
+    private sealed class FlushCountingWriter(PipeWriter inner) : PipeWriter
+    {
+        private long _unflushed;
+
+        public int Flushes { get; private set; }
+
+        public long MostUnflushed { get; private set; }
+
+        public override void Advance(int bytes)
+        {
+            inner.Advance(bytes);
+            _unflushed += bytes;
+            MostUnflushed = Math.Max(MostUnflushed, _unflushed);
+        }
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            Flushes++;
+            _unflushed = 0;
+            return inner.FlushAsync(cancellationToken);
+        }
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
     }
 
     private static async Task<string> ReadAllAsync(PipeReader reader)
