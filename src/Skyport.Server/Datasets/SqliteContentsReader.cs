@@ -54,10 +54,11 @@ internal static class SqliteContentsReader
                 }
                 Check(raw.sqlite3_bind_int64(statement, 4, limit), connection);
                 Check(raw.sqlite3_bind_int64(statement, 5, offset), connection);
+                using var reader = new SqliteStatementReader(statement);
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var step = raw.sqlite3_step(statement);
+                    var step = reader.Step();
                     if (step == raw.SQLITE_DONE)
                     {
                         break;
@@ -66,7 +67,7 @@ internal static class SqliteContentsReader
                     {
                         SqliteException.ThrowExceptionForRC(step, connection);
                     }
-                    yield return Row(statement);
+                    yield return Row(reader);
                 }
             }
         }
@@ -76,18 +77,18 @@ internal static class SqliteContentsReader
         }
     }
 
-    private static DatasetContentRow Row(sqlite3_stmt statement) => new(
-        raw.sqlite3_column_int64(statement, 0),
-        raw.sqlite3_column_int(statement, 1),
-        Encoding.UTF8.GetString(raw.sqlite3_column_blob(statement, 2)),
-        State(raw.sqlite3_column_blob(statement, 3)),
-        Encoding.UTF8.GetString(raw.sqlite3_column_blob(statement, 4)),
-        raw.sqlite3_column_int64(statement, 5),
-        raw.sqlite3_column_int(statement, 6) != 0,
-        raw.sqlite3_column_int(statement, 7) != 0,
-        raw.sqlite3_column_int(statement, 8) != 0,
-        SqliteTimestampConverter.ParseUtf8(raw.sqlite3_column_blob(statement, 9)),
-        SqliteTimestampConverter.ParseUtf8(raw.sqlite3_column_blob(statement, 10)));
+    private static DatasetContentRow Row(SqliteStatementReader row) => new(
+        row.Int64(0),
+        row.Int32(1),
+        Encoding.UTF8.GetString(row.Bytes(2)),
+        State(row.Bytes(3)),
+        Encoding.UTF8.GetString(row.Bytes(4)),
+        row.Int64(5),
+        row.Int32(6) != 0,
+        row.Int32(7) != 0,
+        row.Int32(8) != 0,
+        SqliteTimestampConverter.ParseUtf8(row.Bytes(9)),
+        SqliteTimestampConverter.ParseUtf8(row.Bytes(10)));
 
     private static DatasetState State(ReadOnlySpan<byte> stored)
     {
