@@ -116,7 +116,7 @@ public sealed class UploadSessions(
             var hash = hashes.ForAppend(sessionId, offset);
             try
             {
-                await HashingCopy.CopyAsync(body, file, hash, session.Length - offset, null, cancellationToken);
+                await HashingCopy.CopyAsync(body, file, hash, session.Length - offset, null, cancellationToken, expectedLength: session.Length - offset);
             }
             catch
             {

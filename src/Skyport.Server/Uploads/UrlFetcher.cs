@@ -48,7 +48,7 @@ public sealed class UrlFetcher(IHttpClientFactory clients, IOptions<UploadOption
                 throw new JobFailedException($"The URL's content exceeds the upload limit of {options.Value.MaxUploadBytes} bytes.");
             }
             progress(done, expected);
-        }, cancellationToken);
+        }, cancellationToken, expectedLength: expected);
         if (expected is { } length && result.Length != length)
         {
             throw new TransientJobException($"Fetching {UrlGuard.Shorten(url.ToString())} ended after {result.Length} of {length} bytes.");

@@ -38,7 +38,7 @@ public sealed class ObjectDownloader(IOptions<TransferOptions> options)
             job.ReportProgress(0, size);
             try
             {
-                hashes = await HashingCopy.CopyAsync(read.Body, file, done => job.ReportProgress(done, size), cancellationToken);
+                hashes = await HashingCopy.CopyAsync(read.Body, file, done => job.ReportProgress(done, size), cancellationToken, expectedLength: size);
             }
             catch (InvalidDataException e)
             {

@@ -103,7 +103,7 @@ public sealed class S3DatasetStore(IAmazonS3 client, DatasetStorageOptions optio
             {
                 try
                 {
-                    copied = await HashingCopy.CopyAsync(body, file, null, cancellationToken);
+                    copied = await HashingCopy.CopyAsync(body, file, null, cancellationToken, expectedLength: expected.Length);
                 }
                 catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
                 {

@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using Skyport.Server.Datasets;
+
+namespace Skyport.Tests.Datasets;
+
+public class HashingCopyTests
+{
+    [Theory]
+    [InlineData(0L, 4096)]
+    [InlineData(100L, 4096)]
+    [InlineData(4096L, 4096)]
+    [InlineData(4097L, 8192)]
+    [InlineData(300_000L, 524_288)]
+    [InlineData((1L << 20) - 1, 1 << 20)]
+    [InlineData(1L << 20, 1 << 20)]
+    [InlineData(5L << 30, 1 << 20)]
+    public void BufferSize_FollowsAKnownLength_UpToOneMiB(long expected, int size)
+    {
+        Assert.Equal(size, HashingCopy.BufferSizeFor(Stream.Null, expected));
+    }
+
+    [Fact]
+    public void BufferSize_OfASeekableSource_IsWhatIsLeftOfIt_AndOfAnUnknownLengthTheMaximum()
+    {
+        using var source = new MemoryStream(new byte[10_000]) { Position = 9_000 };
+
+        Assert.Equal(4096, HashingCopy.BufferSizeFor(source, null));
+        Assert.Equal(HashingCopy.MaxBufferSize, HashingCopy.BufferSizeFor(new NonSeekable(source), null));
+    }
+
+    /// <summary>A wrong expected length only sizes the buffers: the bytes and hashes are still the whole stream's.</summary>
+    [Theory]
+    [InlineData(5_000, 5_000L)]
+    [InlineData(3_000_000, 100L)]
+    [InlineData(4_096, 4_096L)]
+    [InlineData(70_000, null)]
+    public async Task Copy_WithAnyExpectedLength_CopiesAndHashesEveryByte(int length, long? expected)
+    {
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        using var destination = new MemoryStream();
+
+        var result = await HashingCopy.CopyAsync(new NonSeekable(new MemoryStream(data)), destination, null, CancellationToken.None, expected);
+
+        Assert.Equal(data, destination.ToArray());
+        Assert.Equal(length, result.Length);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), result.Md5);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), result.Sha256);
+    }
+
+    [Fact]
+    public async Task Copy_OfMoreThanTheLimit_WithBuffersOfExactlyTheLimit_IsRefused()
+    {
+        var data = new byte[8192 + 1];
+        using var destination = new MemoryStream();
+
+        await Assert.ThrowsAsync<Skyport.Server.Galaxy.PayloadTooLargeException>(() => HashingCopy.CopyAsync(new NonSeekable(new MemoryStream(data)), destination, null,
+            limit: 8192, null, CancellationToken.None, expectedLength: 8192));
+
+        Assert.Equal(8192, destination.Length);
+    }
+
+    /// <summary>A network-like stream: it cannot tell its length, and hands out at most 1,000 bytes per read.</summary>
+    private sealed class NonSeekable(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 1000));
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(buffer[..Math.Min(buffer.Length, 1000)], cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
