@@ -59,10 +59,14 @@ public static class HashingCopy
         return hash.Finish();
     }
 
-    /// <summary>The buffer size for a copy of <paramref name="expectedLength"/> bytes: that length rounded up to a power of two, within bounds.</summary>
+    /// <summary>
+    /// The buffer size for a copy of <paramref name="expectedLength"/> bytes (or what is left of a file): that length
+    /// rounded up to a power of two, within bounds. Other seekable streams are not asked: a multipart section over a
+    /// buffered request body, for one, is seekable and reports only the length read so far.
+    /// </summary>
     internal static int BufferSizeFor(Stream source, long? expectedLength)
     {
-        var length = expectedLength ?? (source.CanSeek ? source.Length - source.Position : null);
+        var length = expectedLength ?? (source is FileStream { CanSeek: true } file ? file.Length - file.Position : null);
         return length is >= 0 and < MaxBufferSize
             ? Math.Max(MinBufferSize, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length))
             : MaxBufferSize;

@@ -20,12 +20,23 @@ public class HashingCopyTests
     }
 
     [Fact]
-    public void BufferSize_OfASeekableSource_IsWhatIsLeftOfIt_AndOfAnUnknownLengthTheMaximum()
+    public void BufferSize_OfAFile_IsWhatIsLeftOfIt_AndOfAnyOtherStreamWithoutALengthTheMaximum()
     {
-        using var source = new MemoryStream(new byte[10_000]) { Position = 9_000 };
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, new byte[10_000]);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read) { Position = 9_000 };
 
-        Assert.Equal(4096, HashingCopy.BufferSizeFor(source, null));
-        Assert.Equal(HashingCopy.MaxBufferSize, HashingCopy.BufferSizeFor(new NonSeekable(source), null));
+            Assert.Equal(4096, HashingCopy.BufferSizeFor(file, null));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        // Seekable but not a file (like a multipart section over a buffered body, which reports what it has read so far).
+        Assert.Equal(HashingCopy.MaxBufferSize, HashingCopy.BufferSizeFor(new MemoryStream(new byte[10]), null));
+        Assert.Equal(HashingCopy.MaxBufferSize, HashingCopy.BufferSizeFor(new NonSeekable(new MemoryStream()), null));
     }
 
     /// <summary>A wrong expected length only sizes the buffers: the bytes and hashes are still the whole stream's.</summary>
