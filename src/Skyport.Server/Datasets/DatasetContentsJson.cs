@@ -36,8 +36,9 @@ public static class DatasetContentsJson
     public static async Task WriteAsync(PipeWriter output, long historyId, IAsyncEnumerable<DatasetContentRow> rows, IdEncoder ids,
         CancellationToken cancellationToken)
     {
-        var history = Encoding.ASCII.GetBytes(ids.Encode(historyId));
-        var urlPrefix = Encoding.ASCII.GetBytes($"/api/histories/{ids.Encode(historyId)}/contents/");
+        var encodedHistory = ids.Encode(historyId);
+        var history = Encoding.ASCII.GetBytes(encodedHistory);
+        var urlPrefix = Encoding.ASCII.GetBytes($"/api/histories/{encodedHistory}/contents/");
         var extensions = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         long unflushed = 0;
         var first = true;
@@ -47,7 +48,7 @@ public static class DatasetContentsJson
             {
                 extensions[row.Extension] = extension = Escaped(row.Extension);
             }
-            // Escaping can make a UTF-16 character at most 12 bytes (a surrogate pair as two \uXXXX).
+            // Escaped, a UTF-16 code unit takes at most 6 bytes (\uXXXX; a surrogate pair is two of them); unescaped UTF-8, at most 3.
             var span = output.GetSpan(ItemOverhead + (6 * row.Name.Length) + extension.Length);
             var length = 0;
             Append(span, ref length, first ? "[{\"id\":\""u8 : ",{\"id\":\""u8);
