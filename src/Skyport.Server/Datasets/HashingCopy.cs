@@ -21,10 +21,22 @@ public sealed class ContentHash : IDisposable
     /// </summary>
     internal Task AppendAsync(byte[] buffer, int count, CancellationToken cancellationToken)
     {
+        if (count <= HashingCopy.InlineBlockSize)
+        {
+            Append(buffer.AsSpan(0, count));
+            return Task.CompletedTask;
+        }
         var md5 = Task.Run(() => _md5.AppendData(buffer, 0, count), cancellationToken);
         _sha256.AppendData(buffer, 0, count);
         Length += count;
         return md5;
+    }
+
+    private void Append(ReadOnlySpan<byte> block)
+    {
+        _md5.AppendData(block);
+        _sha256.AppendData(block);
+        Length += block.Length;
     }
 
     public CopyResult Finish() =>
@@ -48,6 +60,13 @@ public static class HashingCopy
 {
     internal const int MaxBufferSize = 1 << 20;
     private const int MinBufferSize = 4 << 10;
+
+    /// <summary>
+    /// Blocks up to this size are hashed and written to a file on the calling thread: handing a few KiB to the thread
+    /// pool (MD5 on its own task; a FileStream's asynchronous write, which on Linux is a blocking write queued to the pool)
+    /// cost more in thread wake-ups than the work itself, once per object of a run of small transfers.
+    /// </summary>
+    internal const int InlineBlockSize = 64 << 10;
 
     /// <param name="expectedLength">The length when the caller knows it and <paramref name="source"/> cannot tell (a network
     /// stream); only sizes the buffers, so a wrong value costs speed, never bytes.</param>
@@ -97,7 +116,8 @@ public static class HashingCopy
                 // The previous buffer's hashing and writing must finish before it is refilled, and before this one is hashed (order matters).
                 await pending;
                 var buffer = buffers[current];
-                var write = destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).AsTask();
+                var write = read <= InlineBlockSize && destination is FileStream ? WriteInline(destination, buffer, read)
+                    : destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).AsTask();
                 pending = hash is null ? write : Task.WhenAll(write, hash.AppendAsync(buffer, read, cancellationToken));
                 total += read;
                 progress?.Invoke(total);
@@ -120,6 +140,12 @@ public static class HashingCopy
             ArrayPool<byte>.Shared.Return(buffers[0]);
             ArrayPool<byte>.Shared.Return(buffers[1]);
         }
+    }
+
+    private static Task WriteInline(Stream file, byte[] buffer, int count)
+    {
+        file.Write(buffer, 0, count);
+        return Task.CompletedTask;
     }
 
     public static async Task<CopyResult> HashFileAsync(string path, CancellationToken cancellationToken)

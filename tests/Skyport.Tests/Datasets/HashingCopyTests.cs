@@ -59,6 +59,41 @@ public class HashingCopyTests
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), result.Sha256);
     }
 
+    /// <summary>
+    /// Into a file opened as the downloader opens it: blocks up to 64 KiB are hashed and written on the calling thread,
+    /// larger ones on the pool, and a copy of many small blocks (a trickling stream with a small expected length) mixes
+    /// neither up: every byte lands in order and the hashes are the whole stream's.
+    /// </summary>
+    [Theory]
+    [InlineData(4_096, 4_096L)]
+    [InlineData(65_536, 65_536L)]
+    [InlineData(65_537, 65_537L)]
+    [InlineData(3_000_000, 100L)]
+    [InlineData(3_000_000, null)]
+    public async Task Copy_IntoAFile_WritesAndHashesEveryByteInOrder(int length, long? expected)
+    {
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        var path = Path.Combine(Path.GetTempPath(), $"skyport-hashing-{Guid.NewGuid():N}");
+        try
+        {
+            CopyResult result;
+            await using (var file = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.Asynchronous, BufferSize = 0 }))
+            {
+                result = await HashingCopy.CopyAsync(new NonSeekable(new MemoryStream(data)), file, null, CancellationToken.None, expected);
+            }
+
+            Assert.Equal(data, await File.ReadAllBytesAsync(path));
+            Assert.Equal(length, result.Length);
+            Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), result.Md5);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), result.Sha256);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task Copy_OfMoreThanTheLimit_WithBuffersOfExactlyTheLimit_IsRefused()
     {
