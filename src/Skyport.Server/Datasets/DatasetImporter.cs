@@ -28,6 +28,11 @@ public sealed class DatasetImporter(
 {
     private const long LineCountLimit = 16L << 20;
 
+    // Compiled once: every import runs it, and building the query each time cost more than running it.
+    private static readonly Func<SkyportDbContext, long, CancellationToken, Task<Guid>> UuidOf =
+        EF.CompileAsyncQuery((SkyportDbContext db, long datasetId, CancellationToken _) =>
+            db.Datasets.Where(d => d.Id == datasetId).Select(d => d.Uuid).Single());
+
     /// <param name="source">A complete file. With <paramref name="consumeSource"/> it may be moved into place rather than copied.</param>
     /// <param name="sourceHashes">Hashes of <paramref name="source"/> when already known (computed while it was received).</param>
     public async Task ImportAsync(
@@ -39,7 +44,7 @@ public sealed class DatasetImporter(
         Action<long>? progress,
         CancellationToken cancellationToken)
     {
-        var uuid = await db.Datasets.Where(d => d.Id == datasetId).Select(d => d.Uuid).SingleAsync(cancellationToken);
+        var uuid = await UuidOf(db, datasetId, cancellationToken);
         List<string> temporaries = [];
         try
         {

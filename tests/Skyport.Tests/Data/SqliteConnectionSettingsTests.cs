@@ -33,6 +33,46 @@ public sealed class SqliteConnectionSettingsTests : IDisposable
         Assert.Equal(expectedMilliseconds, Convert.ToInt64(await command.ExecuteScalarAsync()));
     }
 
+    /// <summary>
+    /// The settings are applied once per SQLite handle: a pooled handle opened again keeps them, and a new handle (after
+    /// the pool is emptied) gets them too.
+    /// </summary>
+    [Fact]
+    public async Task Settings_HoldOnAReopenedPooledHandle_AndOnANewOne()
+    {
+        var options = new DbContextOptionsBuilder<SkyportDbContext>();
+        DataExtensions.UseSqlite(options, DataExtensions.DefaultSqliteConnectionString(_folder));
+
+        var first = await PragmasAsync(options.Options);
+        var reopened = await PragmasAsync(options.Options);
+        SqliteConnection.ClearAllPools();
+        var fresh = await PragmasAsync(options.Options);
+
+        Assert.Equal((1L, 1L, 60_000L), first.Values);
+        Assert.Equal(first.Handle, reopened.Handle);
+        Assert.Equal(first.Values, reopened.Values);
+        Assert.NotEqual(first.Handle, fresh.Handle);
+        Assert.Equal(first.Values, fresh.Values);
+    }
+
+    /// <returns>synchronous (1 = NORMAL), foreign_keys and busy_timeout, and the handle they were read on.</returns>
+    private static async Task<(object Handle, (long, long, long) Values)> PragmasAsync(DbContextOptions<SkyportDbContext> options)
+    {
+        await using var db = new SkyportDbContext(options);
+        await db.Database.OpenConnectionAsync();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        async Task<long> Read(string pragma)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA {pragma}";
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
+        var values = (await Read("synchronous"), await Read("foreign_keys"), await Read("busy_timeout"));
+        var handle = connection.Handle!;
+        await db.Database.CloseConnectionAsync();
+        return (handle, values);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
