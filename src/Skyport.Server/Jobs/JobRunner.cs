@@ -84,30 +84,28 @@ internal sealed class JobRunner(
         }
     }
 
-    // The statements every job runs (marking its output running, completing it) are plain SQL: through LINQ each cost
-    // more in building and matching the expression than SQLite took to run it, a visible share of a small transfer.
+    // The statements every job runs (marking its output running, completing it) go straight to the connection
+    // (DbStatements): through EF Core each cost more in building the command than SQLite took to run it.
     private static async Task MarkOutputRunningAsync(SkyportDbContext db, Job job, DateTime now, CancellationToken cancellationToken)
     {
         if (job.OutputDatasetId is { } datasetId)
         {
-            const string queued = nameof(DatasetState.Queued), running = nameof(DatasetState.Running);
-            await db.Database.ExecuteSqlAsync(
-                $"""UPDATE datasets SET "State" = {running}, "UpdateTime" = {now} WHERE "Id" = {datasetId} AND "State" = {queued}""",
-                cancellationToken);
+            await db.ExecuteAsync(
+                $"""UPDATE datasets SET "State" = '{nameof(DatasetState.Running)}', "UpdateTime" = @now WHERE "Id" = @id AND "State" = '{nameof(DatasetState.Queued)}'""",
+                cancellationToken, ("now", now), ("id", datasetId));
         }
     }
 
     private async Task CompleteAsync(SkyportDbContext db, Job job, string workerId, FinalProgress progress, string? info)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        const string ok = nameof(JobState.Ok), running = nameof(JobState.Running);
         // What the job did not report stays as the claim found it: nothing else writes these fields while this worker holds the job.
         var (done, total) = progress.Reported ? (progress.Done, progress.Total) : (job.BytesDone, job.BytesTotal);
-        var updated = await db.Database.ExecuteSqlAsync($"""
-            UPDATE jobs SET "State" = {ok}, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL, "UpdateTime" = {now},
-                "BytesDone" = {done}, "BytesTotal" = {total}, "Info" = {info ?? job.Info}
-            WHERE "Id" = {job.Id} AND "LeaseOwner" = {workerId} AND "State" = {running}
-            """, CancellationToken.None);
+        var updated = await db.ExecuteAsync($"""
+            UPDATE jobs SET "State" = '{nameof(JobState.Ok)}', "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL, "UpdateTime" = @now,
+                "BytesDone" = @done, "BytesTotal" = @total, "Info" = @info
+            WHERE "Id" = @id AND "LeaseOwner" = @worker AND "State" = '{nameof(JobState.Running)}'
+            """, CancellationToken.None, ("now", now), ("done", done), ("total", total), ("info", info ?? job.Info), ("id", job.Id), ("worker", workerId));
         logger.LogInformation("Job {JobId} finished ok{Note}", job.Id, updated == 1 ? "" : " (row changed meanwhile)");
         SkyportTelemetry.JobOutcome("ok");
     }

@@ -109,12 +109,12 @@ public sealed class CloudAuthzService(
 
     /// <summary>An authorization of <paramref name="userId"/>, for background work where there is no request user.</summary>
     // Compiled once: every transfer job runs it.
-    private static readonly Func<SkyportDbContext, long, long, CancellationToken, Task<CloudAuthz?>> OwnedAuthz =
+    private static readonly CompiledQuery<Func<SkyportDbContext, long, long, CancellationToken, Task<CloudAuthz?>>> OwnedAuthz = new(() =>
         EF.CompileAsyncQuery((SkyportDbContext db, long authzId, long userId, CancellationToken _) =>
-            db.CloudAuthzs.AsNoTracking().FirstOrDefault(a => a.Id == authzId && a.UserId == userId));
+            db.CloudAuthzs.AsNoTracking().FirstOrDefault(a => a.Id == authzId && a.UserId == userId)));
 
     public async Task<CloudAuthz> FindForUserAsync(long authzId, long userId, CancellationToken cancellationToken) =>
-        await OwnedAuthz(db, authzId, userId, cancellationToken)
+        await OwnedAuthz.For(db)(db, authzId, userId, cancellationToken)
         ?? throw new ObjectNotFoundException("The cloud authorization of this transfer no longer exists.");
 
     /// <summary>The validated settings and decrypted secrets of an authorization, for the credential broker only.</summary>
