@@ -47,16 +47,12 @@ public class HashingCopyTests
     [InlineData(70_000, null)]
     public async Task Copy_WithAnyExpectedLength_CopiesAndHashesEveryByte(int length, long? expected)
     {
-        var data = new byte[length];
-        new Random(length).NextBytes(data);
+        var data = RandomBytes(length);
         using var destination = new MemoryStream();
 
         var result = await HashingCopy.CopyAsync(new NonSeekable(new MemoryStream(data)), destination, null, CancellationToken.None, expected);
 
-        Assert.Equal(data, destination.ToArray());
-        Assert.Equal(length, result.Length);
-        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), result.Md5);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), result.Sha256);
+        AssertWholeStream(data, destination.ToArray(), result);
     }
 
     /// <summary>
@@ -72,8 +68,7 @@ public class HashingCopyTests
     [InlineData(3_000_000, null)]
     public async Task Copy_IntoAFile_WritesAndHashesEveryByteInOrder(int length, long? expected)
     {
-        var data = new byte[length];
-        new Random(length).NextBytes(data);
+        var data = RandomBytes(length);
         var path = Path.Combine(Path.GetTempPath(), $"skyport-hashing-{Guid.NewGuid():N}");
         try
         {
@@ -83,15 +78,27 @@ public class HashingCopyTests
                 result = await HashingCopy.CopyAsync(new NonSeekable(new MemoryStream(data)), file, null, CancellationToken.None, expected);
             }
 
-            Assert.Equal(data, await File.ReadAllBytesAsync(path));
-            Assert.Equal(length, result.Length);
-            Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), result.Md5);
-            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), result.Sha256);
+            AssertWholeStream(data, await File.ReadAllBytesAsync(path), result);
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    private static byte[] RandomBytes(int length)
+    {
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        return data;
+    }
+
+    private static void AssertWholeStream(byte[] data, byte[] copied, CopyResult result)
+    {
+        Assert.Equal(data, copied);
+        Assert.Equal(data.Length, result.Length);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), result.Md5);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), result.Sha256);
     }
 
     [Fact]
