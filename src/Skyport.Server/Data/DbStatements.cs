@@ -60,7 +60,6 @@ internal static class DbStatements
                 null => DBNull.Value,
                 DateTime time when sqlite => SqliteTimestampConverter.Format(time),
                 DateTime time => time.Kind == DateTimeKind.Utc ? time : time.ToUniversalTime(),
-                Enum state => state.ToString(),
                 _ => value,
             };
             command.Parameters.Add(parameter);

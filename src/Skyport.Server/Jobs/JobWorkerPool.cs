@@ -84,17 +84,13 @@ internal sealed class JobWorkerPool(
 
     private const string Queued = nameof(JobState.Queued), Running = nameof(JobState.Running);
 
-    private const string PostgresClaim = $"""
+    // The same pick on both providers; PostgreSQL also skips rows other transactions hold.
+    private const string ClaimOldestReady = $"""
         UPDATE jobs SET "State" = '{Running}', "LeaseOwner" = @worker, "LeaseExpiresAt" = @expires, "Attempts" = "Attempts" + 1, "UpdateTime" = @now
-        WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = '{Queued}' AND "NotBefore" <= @now ORDER BY "NotBefore", "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING "Id"
+        WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = '{Queued}' AND "NotBefore" <= @now ORDER BY "NotBefore", "Id" LIMIT 1
         """;
-
-    private const string SqliteClaim = $"""
-        UPDATE jobs SET "State" = '{Running}', "LeaseOwner" = @worker, "LeaseExpiresAt" = @expires, "Attempts" = "Attempts" + 1, "UpdateTime" = @now
-        WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = '{Queued}' AND "NotBefore" <= @now ORDER BY "NotBefore", "Id" LIMIT 1)
-        RETURNING "Id"
-        """;
+    private const string SqliteClaim = ClaimOldestReady + """) RETURNING "Id" """;
+    private const string PostgresClaim = ClaimOldestReady + """ FOR UPDATE SKIP LOCKED) RETURNING "Id" """;
 
     private static readonly CompiledQuery<Func<SkyportDbContext, long, CancellationToken, Task<Job?>>> ClaimedJob = new(() =>
         EF.CompileAsyncQuery((SkyportDbContext db, long id, CancellationToken _) => db.Jobs.AsNoTracking().SingleOrDefault(j => j.Id == id)));

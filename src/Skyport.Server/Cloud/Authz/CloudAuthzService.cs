@@ -107,12 +107,12 @@ public sealed class CloudAuthzService(
         return authz;
     }
 
-    /// <summary>An authorization of <paramref name="userId"/>, for background work where there is no request user.</summary>
     // Compiled once: every transfer job runs it.
     private static readonly CompiledQuery<Func<SkyportDbContext, long, long, CancellationToken, Task<CloudAuthz?>>> OwnedAuthz = new(() =>
         EF.CompileAsyncQuery((SkyportDbContext db, long authzId, long userId, CancellationToken _) =>
             db.CloudAuthzs.AsNoTracking().FirstOrDefault(a => a.Id == authzId && a.UserId == userId)));
 
+    /// <summary>An authorization of <paramref name="userId"/>, for background work where there is no request user.</summary>
     public async Task<CloudAuthz> FindForUserAsync(long authzId, long userId, CancellationToken cancellationToken) =>
         await OwnedAuthz.For(db)(db, authzId, userId, cancellationToken)
         ?? throw new ObjectNotFoundException("The cloud authorization of this transfer no longer exists.");
