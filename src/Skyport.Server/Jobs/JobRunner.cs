@@ -45,6 +45,8 @@ internal sealed class JobRunner(
             logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
             try
             {
+                // The job's own statements (its output marked running, the handler's reads and its output marked ok) share one open.
+                await using var connection = await db.HoldConnectionAsync(jobCancellation.Token);
                 await MarkOutputRunningAsync(db, job, clock.GetUtcNow().UtcDateTime, jobCancellation.Token);
                 var handler = scope.ServiceProvider.GetKeyedService<IJobHandler>(job.ToolId)
                     ?? throw new JobFailedException($"No handler is registered for tool '{job.ToolId}'.");

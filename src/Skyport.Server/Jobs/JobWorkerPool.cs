@@ -76,6 +76,7 @@ internal sealed class JobWorkerPool(
         var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = now + options.Value.Lease;
+        await using var connection = await db.HoldConnectionAsync(cancellationToken);
         var claimed = await db.ScalarAsync(db.Database.IsNpgsql() ? PostgresClaim : SqliteClaim, cancellationToken,
             ("worker", workerId), ("expires", expires), ("now", now));
         // The row can only be gone if its user was deleted meanwhile (jobs go with their user): nothing left to run.
