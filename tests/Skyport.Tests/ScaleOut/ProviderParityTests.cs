@@ -3,7 +3,9 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Skyport.Server.Data;
+using Skyport.Server.Datasets;
 using Skyport.Server.Histories;
+using Skyport.Server.Jobs;
 using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.ScaleOut;
@@ -58,6 +60,114 @@ public sealed class ProviderParityTests
         Assert.Equal(1L, Convert.ToInt64(await db.ScalarAsync(countUpTo, CancellationToken.None, ("id", id), ("time", time))));
         Assert.Equal(0L, Convert.ToInt64(await db.ScalarAsync(countUpTo, CancellationToken.None, ("id", id), ("time", time.AddTicks(-10)))));
         Assert.Null(await db.ScalarAsync("""SELECT "Annotation" FROM histories WHERE "Id" = @id""", CancellationToken.None, ("id", id)));
+    }
+
+    /// <summary>
+    /// Rows inserted through one prepared statement are stored exactly as SaveChanges stores them, column by column (enums
+    /// as text, GUIDs, booleans, timestamps, nulls: SQL such as the claim compares these stored forms), read back through
+    /// the model as they were given, and each entity gets its key, on either provider.
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task InsertedRows_ReadBackAsGiven_WithTheirKeys(DatabaseProvider database)
+    {
+        await using var server = await SkyportServer.StartAsync(database: database);
+        using var client = await server.NewUserAsync();
+        await client.CreateHistoryAsync("rows");
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+        var history = await db.Histories.AsNoTracking().SingleAsync(h => h.Name == "rows");
+        var time = new DateTime(2031, 2, 3, 4, 5, 6, DateTimeKind.Utc).AddTicks(123_450);
+        var datasets = new[]
+        {
+            new Dataset
+            {
+                HistoryId = history.Id, Hid = 7, Name = "a b/ü.txt", State = DatasetState.Running, Extension = "txt", Dbkey = "hg38",
+                FileSize = 5_000_000_000, Md5 = new string('a', 32), Sha256 = new string('b', 64), Uuid = Guid.NewGuid(), MiscInfo = "info",
+                MiscBlurb = "3 lines", Peek = "peek", Deleted = true, Purged = false, Visible = false, CreateTime = time, UpdateTime = time.AddDays(1),
+            },
+            new Dataset { HistoryId = history.Id, Hid = 8, Name = "second", Extension = "data", Dbkey = "?", Uuid = Guid.NewGuid(), CreateTime = time, UpdateTime = time },
+        };
+        var jobs = new[]
+        {
+            new Job
+            {
+                UserId = history.UserId, HistoryId = history.Id, ToolId = "cloud_get", State = JobState.Queued, Parameters = "{}", OutputDatasetId = null,
+                InputDatasetId = null, Attempts = 2, NotBefore = time, LeaseOwner = "w1", LeaseExpiresAt = time.AddMinutes(1), CancelRequested = true,
+                Stderr = "err", Info = null, BytesDone = 10, BytesTotal = null, Checkpoint = "{\"a\":1}", CreateTime = time, UpdateTime = time,
+            },
+        };
+
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            await db.InsertAsync(datasets, CancellationToken.None);
+            jobs[0].OutputDatasetId = datasets[1].Id;
+            await db.InsertAsync(jobs, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        Assert.All(datasets, d => Assert.True(d.Id > 0));
+        Assert.NotEqual(datasets[0].Id, datasets[1].Id);
+        foreach (var given in datasets)
+        {
+            AssertSameColumns(db, given, await db.Datasets.AsNoTracking().SingleAsync(d => d.Id == given.Id));
+        }
+        AssertSameColumns(db, jobs[0], await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobs[0].Id));
+
+        await AssertStoredAsSaveChangesStoresAsync(db, "datasets", datasets[0]);
+        await AssertStoredAsSaveChangesStoresAsync(db, "jobs", jobs[0]);
+    }
+
+    /// <summary>Replaces the inserted row with the same entity saved by EF Core, and compares the two rows' stored values.</summary>
+    private static async Task AssertStoredAsSaveChangesStoresAsync<T>(SkyportDbContext db, string table, T inserted) where T : class
+    {
+        var key = db.Model.FindEntityType(typeof(T))!.FindPrimaryKey()!.Properties.Single().PropertyInfo!;
+        var insertedRow = await StoredRowAsync(db, table, (long)key.GetValue(inserted)!);
+        await db.ExecuteAsync($"""DELETE FROM {table} WHERE "Id" = @id""", CancellationToken.None, ("id", key.GetValue(inserted)));
+        key.SetValue(inserted, 0L);
+        db.Add(inserted);
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+        var savedRow = await StoredRowAsync(db, table, (long)key.GetValue(inserted)!);
+
+        Assert.Equal(savedRow.Keys.Order(), insertedRow.Keys.Order());
+        foreach (var (column, saved) in savedRow.Where(c => c.Key != "Id"))
+        {
+            var stored = insertedRow[column];
+            Assert.True(Equals(saved, stored) || (saved is byte[] a && stored is byte[] b && a.SequenceEqual(b)),
+                $"{table}.{column}: inserted {stored} ({stored.GetType().Name}), SaveChanges stores {saved} ({saved.GetType().Name})");
+        }
+    }
+
+    private static async Task<Dictionary<string, object>> StoredRowAsync(SkyportDbContext db, string table, long id)
+    {
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = $"SELECT * FROM {table} WHERE \"Id\" = {id}";
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync(), $"no row {id} in {table}");
+            return Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, reader.GetValue);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static void AssertSameColumns<T>(SkyportDbContext db, T given, T stored)
+    {
+        foreach (var property in db.Model.FindEntityType(typeof(T))!.GetProperties())
+        {
+            var (expected, actual) = (property.PropertyInfo!.GetValue(given), property.PropertyInfo.GetValue(stored));
+            Assert.True(Equals(expected, actual), $"{typeof(T).Name}.{property.Name}: stored {actual ?? "null"}, given {expected ?? "null"}");
+            if (expected is DateTime time)
+            {
+                Assert.Equal(time.Kind, ((DateTime)actual!).Kind);
+            }
+        }
     }
 
     private static async Task<List<string>> NamesAsync(HttpClient client, string contains)
