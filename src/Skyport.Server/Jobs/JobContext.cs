@@ -19,6 +19,9 @@ public sealed class JobContext(Job job, IServiceScopeFactory scopes, string work
 
     public Job Job { get; } = job;
 
+    /// <summary>The uuid of the job's output dataset (the name its bytes are stored under), when it has one.</summary>
+    public Guid? OutputUuid { get; init; }
+
     /// <summary>
     /// True when the job is being stopped because this process shuts down (it will be started again and should
     /// keep what it can resume from), as opposed to a user's cancel (which must leave nothing behind).

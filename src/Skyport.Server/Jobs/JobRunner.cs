@@ -8,7 +8,7 @@ using Skyport.Server.Operations.Telemetry;
 namespace Skyport.Server.Jobs;
 
 /// <summary>
-/// Runs one claimed job to its end: resolves the handler in a fresh scope, renews the lease while it
+/// Runs one claimed job to its end: resolves the handler in the scope of the claim, renews the lease while it
 /// works, and records the outcome on the job row (ok, retry later, error) and on its output dataset.
 /// Every outcome update is conditional on this worker still holding the lease, so a job that was
 /// cancelled or taken over meanwhile is never overwritten.
@@ -21,8 +21,10 @@ internal sealed class JobRunner(
     ILogger<JobRunner> logger,
     Operations.Metrics.SkyportMetrics metrics)
 {
+    /// <param name="services">The scope the job was claimed in: the handler runs in it, and an ok outcome is recorded through its context.</param>
     /// <param name="job">The row as the claim left it (running, held by <paramref name="workerId"/>).</param>
-    public async Task RunAsync(Job job, string workerId, CancellationToken stopping)
+    /// <param name="outputUuid">The uuid of the job's output dataset, read with the claim.</param>
+    public async Task RunAsync(IServiceProvider services, Job job, Guid? outputUuid, string workerId, CancellationToken stopping)
     {
         var jobId = job.Id;
         using var logScope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
@@ -32,43 +34,37 @@ internal sealed class JobRunner(
         // Stopped by disposing it, which ends the heartbeat's wait with "no more ticks" rather than with an exception.
         using var heartbeatTimer = new PeriodicTimer(HeartbeatPeriod, clock);
 
+        var db = services.GetRequiredService<SkyportDbContext>();
+        metrics.JobStarted(job.ToolId, clock.GetUtcNow().UtcDateTime - job.NotBefore);
+        SkyportTelemetry.DescribeJob(span, job.ToolId, job.Attempts);
+        var context = new JobContext(job, scopes, workerId, stopping) { OutputUuid = outputUuid };
+        var heartbeat = HeartbeatAsync(context, workerId, jobCancellation, heartbeatTimer);
+        logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
         Exception? failure = null;
-        FinalProgress progress;
-        string? info;
-        await using (var scope = scopes.CreateAsyncScope())
+        try
         {
-            var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
-            metrics.JobStarted(job.ToolId, clock.GetUtcNow().UtcDateTime - job.NotBefore);
-            SkyportTelemetry.DescribeJob(span, job.ToolId, job.Attempts);
-            var context = new JobContext(job, scopes, workerId, stopping);
-            var heartbeat = HeartbeatAsync(context, workerId, jobCancellation, heartbeatTimer);
-            logger.LogInformation("Job {JobId} ({ToolId}) started, attempt {Attempt}", jobId, job.ToolId, job.Attempts);
-            try
-            {
-                // The job's own statements (its output marked running, the handler's reads and its output marked ok) share one open.
-                await using var connection = await db.HoldConnectionAsync(jobCancellation.Token);
-                await MarkOutputRunningAsync(db, job, clock.GetUtcNow().UtcDateTime, jobCancellation.Token);
-                var handler = scope.ServiceProvider.GetKeyedService<IJobHandler>(job.ToolId)
-                    ?? throw new JobFailedException($"No handler is registered for tool '{job.ToolId}'.");
-                await handler.RunAsync(context, jobCancellation.Token);
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-            heartbeatTimer.Dispose();
-            await heartbeat;
-            progress = FinalProgress.Of(context);
-            info = context.Info;
+            await MarkOutputRunningAsync(db, job, clock.GetUtcNow().UtcDateTime, jobCancellation.Token);
+            var handler = services.GetKeyedService<IJobHandler>(job.ToolId)
+                ?? throw new JobFailedException($"No handler is registered for tool '{job.ToolId}'.");
+            await handler.RunAsync(context, jobCancellation.Token);
         }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        heartbeatTimer.Dispose();
+        await heartbeat;
+        var progress = FinalProgress.Of(context);
 
-        await using var finish = scopes.CreateAsyncScope();
-        var finishDb = finish.ServiceProvider.GetRequiredService<SkyportDbContext>();
         if (failure is null)
         {
-            await CompleteAsync(finishDb, job, workerId, progress, info);
+            await CompleteAsync(db, job, workerId, progress, context.Info);
+            return;
         }
-        else if (stopping.IsCancellationRequested)
+        // A failed handler may have left its context in any state: the outcome is recorded through a fresh one.
+        await using var finish = scopes.CreateAsyncScope();
+        var finishDb = finish.ServiceProvider.GetRequiredService<SkyportDbContext>();
+        if (stopping.IsCancellationRequested)
         {
             await ReleaseAsync(finishDb, job, workerId, progress);
         }

@@ -40,9 +40,14 @@ internal sealed class JobWorkerPool(
         {
             try
             {
-                if (await TryClaimAsync(workerId, stopping) is { } job)
+                // One scope from a job's claim to its outcome: on SQLite all of the job's own statements share one open
+                // connection (see HeldConnection), instead of opening it again for the run and for the outcome.
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+                await using var connection = await db.HoldConnectionAsync(stopping);
+                if (await TryClaimAsync(db, workerId, stopping) is { } claimed)
                 {
-                    await runner.RunAsync(job, workerId, stopping);
+                    await runner.RunAsync(scope.ServiceProvider, claimed.Job, claimed.OutputUuid, workerId, stopping);
                     continue;
                 }
             }
@@ -70,17 +75,14 @@ internal sealed class JobWorkerPool(
     /// through EF Core's raw-SQL query (which cannot be compiled) building the query cost more than running it. Should the
     /// read fail after the claim, the job is not lost: the reaper queues it again when its lease runs out.
     /// </summary>
-    internal async Task<Job?> TryClaimAsync(string workerId, CancellationToken cancellationToken)
+    private async Task<ClaimedRow?> TryClaimAsync(SkyportDbContext db, string workerId, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = now + options.Value.Lease;
-        await using var connection = await db.HoldConnectionAsync(cancellationToken);
         var claimed = await db.ScalarAsync(db.Database.IsNpgsql() ? PostgresClaim : SqliteClaim, cancellationToken,
             ("worker", workerId), ("expires", expires), ("now", now));
         // The row can only be gone if its user was deleted meanwhile (jobs go with their user): nothing left to run.
-        return claimed is long jobId ? await ClaimedJob.For(db)(db, jobId, CancellationToken.None) : null;
+        return claimed is long jobId ? await ReadClaimed.For(db)(db, jobId, CancellationToken.None) : null;
     }
 
     private const string Queued = nameof(JobState.Queued), Running = nameof(JobState.Running);
@@ -93,8 +95,13 @@ internal sealed class JobWorkerPool(
     private const string SqliteClaim = ClaimOldestReady + """) RETURNING "Id" """;
     private const string PostgresClaim = ClaimOldestReady + """ FOR UPDATE SKIP LOCKED) RETURNING "Id" """;
 
-    private static readonly CompiledQuery<Func<SkyportDbContext, long, CancellationToken, Task<Job?>>> ClaimedJob = new(() =>
-        EF.CompileAsyncQuery((SkyportDbContext db, long id, CancellationToken _) => db.Jobs.AsNoTracking().SingleOrDefault(j => j.Id == id)));
+    /// <summary>The claimed row, with its output dataset's uuid (where an import stores the bytes) read in the same query.</summary>
+    private static readonly CompiledQuery<Func<SkyportDbContext, long, CancellationToken, Task<ClaimedRow?>>> ReadClaimed = new(() =>
+        EF.CompileAsyncQuery((SkyportDbContext db, long id, CancellationToken _) => db.Jobs.AsNoTracking().Where(j => j.Id == id)
+            .Select(j => new ClaimedRow(j, db.Datasets.Where(d => d.Id == j.OutputDatasetId).Select(d => (Guid?)d.Uuid).FirstOrDefault()))
+            .SingleOrDefault()));
+
+    private sealed record ClaimedRow(Job Job, Guid? OutputUuid);
 
     private Task ReapAsync(CancellationToken stopping) =>
         PeriodicLoop.RunAsync(options.Value.Lease / 2, clock, logger, "Reaping expired job leases", ReapExpiredLeasesAsync, stopping);

@@ -27,7 +27,7 @@ public sealed class UploadJobHandler(
             }
             var total = new FileInfo(path).Length;
             context.ReportProgress(0, total);
-            await importer.ImportAsync(datasetId, path, consumeSource: true, hashes.TryTake(sessionId, total), parameters.Import,
+            await importer.ImportAsync(datasetId, context.OutputUuid, path, consumeSource: true, hashes.TryTake(sessionId, total), parameters.Import,
                 done => context.ReportProgress(Math.Min(done, total), total), cancellationToken);
             await sessions.RemoveAsync(sessionId, CancellationToken.None);
             context.ReportProgress(total, total);
@@ -40,7 +40,7 @@ public sealed class UploadJobHandler(
             {
                 var downloaded = await urls.DownloadAsync(new Uri(url), temp,
                     context.ReportProgress, cancellationToken);
-                await importer.ImportAsync(datasetId, temp, consumeSource: true, downloaded, parameters.Import, null, cancellationToken);
+                await importer.ImportAsync(datasetId, context.OutputUuid, temp, consumeSource: true, downloaded, parameters.Import, null, cancellationToken);
                 context.ReportProgress(downloaded.Length, downloaded.Length);
             }
             finally

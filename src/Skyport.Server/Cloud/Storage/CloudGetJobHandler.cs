@@ -26,7 +26,7 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
         {
             using var storage = await CloudTransfers.JobStepAsync(() => transfers.OpenForJobAsync(parameters.AuthzId, context.Job, cancellationToken));
             var hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, parameters.Key, parameters.Size, temp, context, cancellationToken));
-            await importer.ImportAsync(datasetId, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
+            await importer.ImportAsync(datasetId, context.OutputUuid, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
             metrics.Transferred(storage.Provider, "get", hashes.Length);
         }
         catch (Exception e) when ((JobFailure.IsTransient(e) && context.Job.Attempts < jobs.Value.MaxAttempts)
