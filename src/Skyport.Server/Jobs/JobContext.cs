@@ -64,10 +64,10 @@ public sealed class JobContext(Job job, IServiceScopeFactory scopes, string work
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
-            const string running = nameof(JobState.Running);
-            var saved = await db.Database.ExecuteSqlAsync(
-                $"""UPDATE jobs SET "Checkpoint" = {json} WHERE "Id" = {Job.Id} AND "LeaseOwner" = {workerId} AND "State" = {running}""",
-                cancellationToken);
+            // Straight to the connection (DbStatements): every send saves its chosen key before it uploads.
+            var saved = await db.ExecuteAsync(
+                $"""UPDATE jobs SET "Checkpoint" = @json WHERE "Id" = @id AND "LeaseOwner" = @worker AND "State" = '{nameof(JobState.Running)}'""",
+                cancellationToken, ("json", json), ("id", Job.Id), ("worker", workerId));
             if (saved == 0)
             {
                 throw new OperationCanceledException("The job is no longer held by this worker.");
