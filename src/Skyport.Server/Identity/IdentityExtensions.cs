@@ -128,12 +128,16 @@ public static class IdentityExtensions
         };
     }
 
+    // Every request with a session cookie runs it: compiled, since building the query cost more than running it.
+    private static readonly Data.CompiledQuery<Func<Data.SkyportDbContext, long, CancellationToken, Task<bool>>> EnabledUser = new(() =>
+        EF.CompileAsyncQuery((Data.SkyportDbContext db, long id, CancellationToken _) => db.Users.Any(u => u.Id == id && !u.Disabled)));
+
     /// <summary>A session ends at the next request once its user is disabled (<c>./skyport users disable</c>); API keys are refused by their lookup.</summary>
     private static async Task RejectDisabledUserAsync(CookieValidatePrincipalContext context)
     {
         var id = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
         var db = context.HttpContext.RequestServices.GetRequiredService<Data.SkyportDbContext>();
-        if (!long.TryParse(id, out var userId) || !await db.Users.AnyAsync(u => u.Id == userId && !u.Disabled, context.HttpContext.RequestAborted))
+        if (!long.TryParse(id, out var userId) || !await EnabledUser.For(db)(db, userId, context.HttpContext.RequestAborted))
         {
             context.RejectPrincipal();
         }

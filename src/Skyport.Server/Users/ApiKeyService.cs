@@ -25,13 +25,16 @@ public sealed class ApiKeyService(SkyportDbContext db, TimeProvider clock)
     /// <summary>The enabled user a key belongs to, or null.</summary>
     public Task<User?> FindUserAsync(string key, CancellationToken cancellationToken)
     {
-        var hash = Hash(key);
-        return db.ApiKeys.AsNoTracking()
+        return UserByKeyHash.For(db)(db, Hash(key), cancellationToken);
+    }
+
+    // Every request with a key runs it: compiled, since building the query cost more than running it.
+    private static readonly CompiledQuery<Func<SkyportDbContext, string, CancellationToken, Task<User?>>> UserByKeyHash = new(() =>
+        EF.CompileAsyncQuery((SkyportDbContext db, string hash, CancellationToken _) => db.ApiKeys.AsNoTracking()
             .Where(k => k.KeyHash == hash && !k.Deleted)
             .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => u)
             .Where(u => !u.Disabled)
-            .FirstOrDefaultAsync(cancellationToken);
-    }
+            .FirstOrDefault()));
 
     private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }
