@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Skyport.Server.Data;
 using Skyport.Tests.Infrastructure;
 
 namespace Skyport.Tests.Identity;
@@ -64,6 +67,28 @@ public sealed class OidcLoginTests(IdentityFixture fixture) : IClassFixture<Iden
         Assert.Equal(IdentityFixture.Provider, identity.GetProperty("provider").GetString());
         Assert.Equal($"{sub}@example.org", identity.GetProperty("email").GetString());
         Assert.Matches("^[0-9a-f]{16}$", identity.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task SignedInSession_EndsAtTheNextRequest_OnceItsUserIsDisabled()
+    {
+        var sub = await NewSubjectAsync();
+        using var login = new SkyportLogin(Server);
+        await login.LoginAsync();
+        await login.CurrentUserAsync();
+
+        await SetDisabledAsync($"{sub}@example.org", true);
+        await GalaxyAssert.ErrorAsync(await login.Http.GetAsync("/api/users/current"), HttpStatusCode.Unauthorized, 401001);
+
+        await SetDisabledAsync($"{sub}@example.org", false);
+        Assert.Equal($"{sub}@example.org", (await login.CurrentUserAsync()).GetProperty("email").GetString());
+    }
+
+    private async Task SetDisabledAsync(string email, bool disabled)
+    {
+        await using var scope = Server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+        Assert.Equal(1, await db.Users.Where(u => u.Email == email).ExecuteUpdateAsync(s => s.SetProperty(u => u.Disabled, disabled)));
     }
 
     [Fact]
