@@ -7,8 +7,9 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Skyport.Server.Data;
 
 /// <summary>
-/// Inserts many new rows of one entity type through one statement, <c>INSERT ... RETURNING</c> its key, prepared once
-/// and run per row, and sets each entity's generated key. For the requests that create rows per object: a cloud get of
+/// Inserts many new rows of one entity type through one statement, <c>INSERT ... RETURNING</c> its key, and sets each
+/// entity's generated key: on SQLite prepared once and run per row, on PostgreSQL sent in batches of rows (one round
+/// trip each). For the requests that create rows per object: a cloud get of
 /// 1,000 objects inserts 1,000 datasets and 1,000 jobs, and through <c>SaveChanges</c> EF Core built, prepared and
 /// tracked a command for each row, which cost more than SQLite took to store them.
 /// Columns, parameters and value conversions are EF Core's own (<see cref="RelationalTypeMapping.CreateParameter"/>),
@@ -17,6 +18,8 @@ namespace Skyport.Server.Data;
 /// </summary>
 internal static class RowInserter
 {
+    private const int BatchRows = 100;
+
     public static async Task InsertAsync<TEntity>(this SkyportDbContext db, IReadOnlyList<TEntity> rows, CancellationToken cancellationToken)
         where TEntity : class
     {
@@ -41,23 +44,63 @@ internal static class RowInserter
         var names = columns.Select((_, i) => sql.GenerateParameterName($"p{i}")).ToArray();
         var mappings = columns.Select(c => c.GetRelationalTypeMapping()).ToArray();
 
+        var insert = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} "
+            + $"({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.GetColumnName(table)!)))}) "
+            + $"VALUES ({string.Join(", ", names)}) RETURNING {sql.DelimitIdentifier(key.GetColumnName(table)!)}";
+
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} "
-                + $"({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.GetColumnName(table)!)))}) "
-                + $"VALUES ({string.Join(", ", names)}) RETURNING {sql.DelimitIdentifier(key.GetColumnName(table)!)}";
-            foreach (var row in rows)
+            var connection = db.Database.GetDbConnection();
+            var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            // Values become parameters exactly as EF Core makes them (conversions, provider types).
+            await using var parameters = connection.CreateCommand();
+            void Bind(DbParameterCollection into, TEntity row)
             {
-                command.Parameters.Clear();
                 for (var i = 0; i < columns.Length; i++)
                 {
-                    command.Parameters.Add(mappings[i].CreateParameter(command, names[i], columns[i].GetGetter().GetClrValue(row), columns[i].IsNullable));
+                    into.Add(mappings[i].CreateParameter(parameters, names[i], columns[i].GetGetter().GetClrValue(row), columns[i].IsNullable));
                 }
-                var id = await command.ExecuteScalarAsync(cancellationToken);
+            }
+            void SetKey(TEntity row, object? id) =>
                 key.PropertyInfo!.SetValue(row, Convert.ChangeType(id, key.ClrType, System.Globalization.CultureInfo.InvariantCulture));
+
+            if (connection.CanCreateBatch)
+            {
+                // PostgreSQL: a round trip per row cost more than EF Core's batched SaveChanges; a batch carries many rows.
+                foreach (var chunk in rows.Chunk(BatchRows))
+                {
+                    await using var batch = connection.CreateBatch();
+                    batch.Transaction = transaction;
+                    foreach (var row in chunk)
+                    {
+                        var command = batch.CreateBatchCommand();
+                        command.CommandText = insert;
+                        Bind(command.Parameters, row);
+                        batch.BatchCommands.Add(command);
+                    }
+                    await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                    foreach (var row in chunk)
+                    {
+                        if (!await reader.ReadAsync(cancellationToken))
+                        {
+                            throw new InvalidOperationException($"An insert into {table.Name} returned no key.");
+                        }
+                        SetKey(row, reader.GetValue(0));
+                        await reader.NextResultAsync(cancellationToken);
+                    }
+                }
+                return;
+            }
+            // SQLite (no batches): the statement is prepared once and run per row, in process.
+            await using var statement = connection.CreateCommand();
+            statement.Transaction = transaction;
+            statement.CommandText = insert;
+            foreach (var row in rows)
+            {
+                statement.Parameters.Clear();
+                Bind(statement.Parameters, row);
+                SetKey(row, await statement.ExecuteScalarAsync(cancellationToken));
             }
         }
         finally

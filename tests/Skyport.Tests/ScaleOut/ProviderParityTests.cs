@@ -117,6 +117,20 @@ public sealed class ProviderParityTests
 
         await AssertStoredAsSaveChangesStoresAsync(db, "datasets", datasets[0]);
         await AssertStoredAsSaveChangesStoresAsync(db, "jobs", jobs[0]);
+
+        // Enough rows for several of PostgreSQL's batches: every entity gets the key of its own row.
+        var many = Enumerable.Range(100, 250).Select(hid => new Dataset
+        {
+            HistoryId = history.Id, Hid = hid, Name = $"d{hid}", Extension = "txt", Dbkey = "?", Uuid = Guid.NewGuid(), CreateTime = time, UpdateTime = time,
+        }).ToList();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            await db.InsertAsync(many, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+        var keys = many.Select(d => d.Id).ToList();
+        var stored = await db.Datasets.AsNoTracking().Where(d => keys.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.Hid);
+        Assert.Equal(many.Select(d => (d.Id, d.Hid)), many.Select(d => (d.Id, stored[d.Id])));
     }
 
     /// <summary>Replaces the inserted row with the same entity saved by EF Core, and compares the two rows' stored values.</summary>
