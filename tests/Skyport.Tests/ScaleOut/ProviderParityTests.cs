@@ -42,12 +42,8 @@ public sealed class ProviderParityTests
     [InlineData(DatabaseProvider.Postgres)]
     public async Task DirectStatements_StoreWhatTheModelReads_AndCompiledQueriesServeEitherModel(DatabaseProvider database)
     {
-        await using var server = await SkyportServer.StartAsync(database: database);
-        using var client = await server.NewUserAsync();
-        await client.CreateHistoryAsync("before");
-        await using var scope = server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
-        var id = (await db.Histories.AsNoTracking().SingleAsync(h => h.Name == "before")).Id;
+        await using var store = await StoreWithHistoryAsync(database, "before");
+        var (db, id) = (store.Db, store.History.Id);
         var time = new DateTime(2031, 2, 3, 4, 5, 6, DateTimeKind.Utc).AddTicks(123_450); // whole microseconds: PostgreSQL's precision
 
         var changed = await db.ExecuteAsync("""UPDATE histories SET "Name" = @name, "Annotation" = @annotation, "UpdateTime" = @time WHERE "Id" = @id""",
@@ -72,12 +68,8 @@ public sealed class ProviderParityTests
     [InlineData(DatabaseProvider.Postgres)]
     public async Task InsertedRows_ReadBackAsGiven_WithTheirKeys(DatabaseProvider database)
     {
-        await using var server = await SkyportServer.StartAsync(database: database);
-        using var client = await server.NewUserAsync();
-        await client.CreateHistoryAsync("rows");
-        await using var scope = server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
-        var history = await db.Histories.AsNoTracking().SingleAsync(h => h.Name == "rows");
+        await using var store = await StoreWithHistoryAsync(database, "rows");
+        var (db, history) = (store.Db, store.History);
         var time = new DateTime(2031, 2, 3, 4, 5, 6, DateTimeKind.Utc).AddTicks(123_450);
         var datasets = new[]
         {
@@ -181,6 +173,28 @@ public sealed class ProviderParityTests
             {
                 Assert.Equal(time.Kind, ((DateTime)actual!).Kind);
             }
+        }
+    }
+
+    /// <summary>A server on the provider, a user's history in it, and a database context of the server's own.</summary>
+    private static async Task<StoreWithHistory> StoreWithHistoryAsync(DatabaseProvider database, string historyName)
+    {
+        var server = await SkyportServer.StartAsync(database: database);
+        using (var client = await server.NewUserAsync())
+        {
+            await client.CreateHistoryAsync(historyName);
+        }
+        var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
+        return new StoreWithHistory(server, scope, db, await db.Histories.AsNoTracking().SingleAsync(h => h.Name == historyName));
+    }
+
+    private sealed record StoreWithHistory(SkyportServer Server, AsyncServiceScope Scope, SkyportDbContext Db, History History) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Scope.DisposeAsync();
+            await Server.DisposeAsync();
         }
     }
 
