@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Skyport.Server.Data;
 
 /// <summary>
-/// Keeps a context's SQLite connection open across several statements, for the units of work every job runs (the claim
-/// and its read; a job's steps from marking its output running to marking it ok). EF Core otherwise opens and closes
+/// Keeps a context's SQLite connection open across several statements: a job worker holds it from a job's claim to its
+/// ok outcome (<see cref="Jobs.JobWorkerPool"/>). EF Core otherwise opens and closes
 /// the connection around each statement, and on SQLite every open registers EF Core's SQL functions on the handle and
 /// every close removes them again: for a small transfer that was a larger share of CPU than the statements themselves.
 /// On PostgreSQL nothing is held: an open there is a cheap rent from Npgsql's pool, and holding would keep a server

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Skyport.Server.Data;
 using Skyport.Server.Datasets.Storage;
 using Skyport.Server.Datatypes;
@@ -28,17 +27,12 @@ public sealed class DatasetImporter(
 {
     private const long LineCountLimit = 16L << 20;
 
-    // For a caller that does not know the uuid (jobs read it with their claim). Compiled: building the query cost more than running it.
-    private static readonly CompiledQuery<Func<SkyportDbContext, long, CancellationToken, Task<Guid>>> UuidOf = new(() =>
-        EF.CompileAsyncQuery((SkyportDbContext db, long datasetId, CancellationToken _) =>
-            db.Datasets.Where(d => d.Id == datasetId).Select(d => d.Uuid).Single()));
-
-    /// <param name="uuid">The dataset's uuid when the caller knows it (a job reads it with its claim); otherwise it is read here.</param>
+    /// <param name="uuid">The dataset's uuid, the name its bytes are stored under (a job has it from its claim: <see cref="JobContext.OutputUuid"/>).</param>
     /// <param name="source">A complete file. With <paramref name="consumeSource"/> it may be moved into place rather than copied.</param>
     /// <param name="sourceHashes">Hashes of <paramref name="source"/> when already known (computed while it was received).</param>
     public async Task ImportAsync(
         long datasetId,
-        Guid? uuid,
+        Guid uuid,
         string source,
         bool consumeSource,
         CopyResult? sourceHashes,
@@ -46,7 +40,6 @@ public sealed class DatasetImporter(
         Action<long>? progress,
         CancellationToken cancellationToken)
     {
-        var storedAs = uuid ?? await UuidOf.For(db)(db, datasetId, cancellationToken);
         List<string> temporaries = [];
         try
         {
@@ -88,7 +81,7 @@ public sealed class DatasetImporter(
             var peek = Peek.Make(final, datatype);
             var blurb = await BlurbAsync(final, datatype, hashes.Length, cancellationToken);
             // The store verifies what it holds (size, and hashes where it reports them) and leaves nothing when that fails.
-            await store.CommitAsync(final, storedAs, hashes, cancellationToken);
+            await store.CommitAsync(final, uuid, hashes, cancellationToken);
 
             var now = clock.GetUtcNow().UtcDateTime;
             // Straight to the connection, like the job runner's own per-job statements: through EF Core this update cost
@@ -102,7 +95,7 @@ public sealed class DatasetImporter(
             if (updated == 0)
             {
                 // Cancelled or purged while we worked: its bytes must not linger.
-                await store.DeleteAsync(storedAs, CancellationToken.None);
+                await store.DeleteAsync(uuid, CancellationToken.None);
                 throw new OperationCanceledException("The dataset was discarded while it was being imported.");
             }
             // A local commit moved the file away; a remote one copied it, and the staged copy is no longer needed.

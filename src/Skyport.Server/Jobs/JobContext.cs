@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Skyport.Server.Data;
 using Skyport.Server.Galaxy;
 
@@ -21,6 +20,11 @@ public sealed class JobContext(Job job, IServiceScopeFactory scopes, string work
 
     /// <summary>The uuid of the job's output dataset (the name its bytes are stored under), when it has one.</summary>
     public Guid? OutputUuid { get; init; }
+
+    /// <summary>The job's output dataset, which an importing job must have: its id and the uuid its bytes are stored under.</summary>
+    public (long Id, Guid Uuid) Output => (Job.OutputDatasetId, OutputUuid) is (long id, Guid uuid)
+        ? (id, uuid)
+        : throw new JobFailedException($"Job {Job.Id} ({Job.ToolId}) has no output dataset.");
 
     /// <summary>
     /// True when the job is being stopped because this process shuts down (it will be started again and should

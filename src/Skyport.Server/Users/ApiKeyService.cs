@@ -22,12 +22,6 @@ public sealed class ApiKeyService(SkyportDbContext db, TimeProvider clock)
         return key;
     }
 
-    /// <summary>The enabled user a key belongs to, or null.</summary>
-    public Task<User?> FindUserAsync(string key, CancellationToken cancellationToken)
-    {
-        return UserByKeyHash.For(db)(db, Hash(key), cancellationToken);
-    }
-
     // Every request with a key runs it: compiled, since building the query cost more than running it.
     private static readonly CompiledQuery<Func<SkyportDbContext, string, CancellationToken, Task<User?>>> UserByKeyHash = new(() =>
         EF.CompileAsyncQuery((SkyportDbContext db, string hash, CancellationToken _) => db.ApiKeys.AsNoTracking()
@@ -35,6 +29,9 @@ public sealed class ApiKeyService(SkyportDbContext db, TimeProvider clock)
             .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => u)
             .Where(u => !u.Disabled)
             .FirstOrDefault()));
+
+    /// <summary>The enabled user a key belongs to, or null.</summary>
+    public Task<User?> FindUserAsync(string key, CancellationToken cancellationToken) => UserByKeyHash.For(db)(db, Hash(key), cancellationToken);
 
     private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }
