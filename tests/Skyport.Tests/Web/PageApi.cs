@@ -31,13 +31,18 @@ public static class PageApi
         return page;
     }
 
-    /// <summary>Makes a history through the histories page's form and opens it.</summary>
+    /// <summary>
+    /// Makes a history through the histories page's form and opens it, returning once the page's scripts have run: the
+    /// heading shows as soon as it is parsed, and a key pressed before the deferred scripts run reaches no handler (on a
+    /// busy machine Enter on the drop area then opened no file chooser).
+    /// </summary>
     public static async Task<string> NewHistoryAsync(IPage page, string name)
     {
         await page.GotoAsync("/histories");
         await page.GetByLabel("New history").FillAsync(name);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync(name);
+        await page.WaitForLoadStateAsync(LoadState.Load);
         return page.Url.Split('/')[^1];
     }
 
