@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import urllib.parse
@@ -35,7 +34,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cloud_bench import CA_BUNDLE, CLIENT_ID, INFRA, REMOTE, SUBJECT, CloudBench  # noqa: E402
+from cloud_bench import CA_BUNDLE, CLIENT_ID, INFRA, REMOTE, SUBJECT, CloudBench, run_to_end  # noqa: E402
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CONTAINER = "bench"
@@ -320,21 +319,9 @@ def main():
     args = parser.parse_args()
     if args.gcs_big_mib > 124:
         sys.exit("--gcs-big-mib must stay below the emulator's 130 MB request cap (<= 124 MiB)")
-    if shutil.which("rclone") is None:
-        sys.exit("rclone is not installed: apt-get install rclone")
-    if shutil.which("node") is None:
-        sys.exit("node is not installed (the test cloud needs Node 20)")
     if not os.path.exists(CA_BUNDLE):
         subprocess.run([os.path.join(INFRA, "install.sh")], check=True)
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda *_: sys.exit("stopped by signal"))
-    bench = Bench(args)
-    try:
-        bench.start()
-        bench.run()
-    finally:
-        bench.cleanup()
+    run_to_end(Bench(args))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Shared pieces of the cloud get/send benchmarks (s3_vs_rclone.py, azure_gcs.py): the test cloud
+"""Shared pieces of the cloud get/send benchmarks (s3_vs_rclone.py, azure_gcs.py, s3_floor.py): the test cloud
 (tests/infra/test-cloud.mjs), job times from the server log, CPU and memory readings from /proc, and CloudBench, which
 logs in through the mock OIDC provider, runs Skyport's get/send until done, times rclone doing the same copy, and
 prints the table. Subclasses add the store: its server settings, authorization, rclone remote and source objects."""
@@ -8,6 +8,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -399,6 +400,21 @@ class CloudBench:
             print(f"kept {self.work} (server log {self.server.log_path if self.server else '-'})")
         else:
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+def run_to_end(bench: CloudBench) -> None:
+    """Checks for rclone and node, then starts and runs the benchmark and always cleans up (SIGTERM and SIGHUP too)."""
+    if shutil.which("rclone") is None:
+        sys.exit("rclone is not installed: apt-get install rclone")
+    if shutil.which("node") is None:
+        sys.exit("node is not installed (the test cloud needs Node 20)")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit("stopped by signal"))
+    try:
+        bench.start()
+        bench.run()
+    finally:
+        bench.cleanup()
 
 
 def rate(nbytes: int, count: int, seconds: float) -> str:

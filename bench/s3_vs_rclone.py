@@ -24,21 +24,17 @@ Needs rclone (apt-get install rclone), node (the test cloud; tests/infra/install
 node_modules is missing) and ~5x the big size free in /tmp.
 """
 import argparse
-import base64
-import hashlib
-import argparse
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cloud_bench import CLIENT_ID, REMOTE, SUBJECT, CloudBench, status_kb  # noqa: E402
+from cloud_bench import CLIENT_ID, REMOTE, SUBJECT, CloudBench, run_to_end  # noqa: E402
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/skyport-bench"
 BUCKET = "bench"
@@ -180,21 +176,7 @@ def main():
     parser.add_argument("--warmup-rounds", type=int, default=0, metavar="R",
                         help="before timing, do the small get and send R times (untimed), so the server is past its JIT warm-up")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (server log, test cloud log)")
-    args = parser.parse_args()
-    if shutil.which("rclone") is None:
-        sys.exit("rclone is not installed: apt-get install rclone")
-    if shutil.which("node") is None:
-        sys.exit("node is not installed (the test cloud needs Node 20)")
-
-    # SIGTERM/SIGHUP clean up like Ctrl-C does.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda *_: sys.exit(f"stopped by signal"))
-    bench = Bench(args)
-    try:
-        bench.start()
-        bench.run()
-    finally:
-        bench.cleanup()
+    run_to_end(Bench(parser.parse_args()))
 
 
 if __name__ == "__main__":
