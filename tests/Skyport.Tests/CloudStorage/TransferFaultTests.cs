@@ -173,6 +173,26 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Get_WhenTheStoreAnswersHeadsWith503s_ChecksAgainShortly_AndImportsTheObject()
+    {
+        var (_, session) = await StartAsync();
+        var bucket = await fixture.NewBucketAsync();
+        var content = RandomNumberGenerator.GetBytes(1000);
+        await fixture.PutAsync(bucket, "checked.bin", content);
+        // The request checks each named object with a HEAD before queueing anything; two 503s in a row are a passing hiccup.
+        await Cloud.FailS3RequestsAsync(S3Failure.SlowDown, requests: 2, operations: ["HeadObject"]);
+
+        var (datasetId, _) = await session.GetAsync(bucket, "checked.bin");
+
+        var dataset = await session.Http.WaitForDatasetAsync(datasetId, Slow);
+        Assert.Equal("ok", dataset.GetProperty("state").GetString());
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(content)), dataset.GetProperty("hashes").EnumerateArray()
+            .Single(h => h.GetProperty("hash_function").GetString() == "MD5").GetProperty("hash_value").GetString());
+        var heads = (await Cloud.S3RequestsAsync(bucket, "checked.bin")).Where(r => r.Operation == "HeadObject").ToList();
+        Assert.Equal([503, 503, 200], heads.Select(r => r.Status));
+    }
+
+    [Fact]
     public async Task Get_OfCorruptedSinglePartObject_FailsVerification_DatasetError_AndNoTempLeft()
     {
         var (server, session) = await StartAsync();
