@@ -28,7 +28,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
     /// The object's description, or null when there is no such key. The HEAD is the SDK's own request, presigned by it, and
     /// sent on <see cref="Heads"/>: through the SDK a missing key is an exception, thrown again at each asynchronous layer
     /// of its pipeline (about 25 throws per HEAD), and a send checks that its key is free before writing, so for small
-    /// objects that was ~13% of the server's CPU (bench/README.md). Here a 404 is an answer. Like the SDK's own requests, a
+    /// objects that was a third of the server's CPU (bench/README.md). Here a 404 is an answer. Like the SDK's own requests, a
     /// HEAD that meets a busy or unreachable store is tried again a few times, shortly, before the failure is reported.
     /// </summary>
     public async Task<StoredObject?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
