@@ -74,6 +74,17 @@ public sealed class TransferCloudFixture : IAsyncLifetime
             timeout ?? TimeSpan.FromSeconds(60), $"{enough} successful {operation} requests on {bucket}/{key}");
     }
 
+    /// <summary>
+    /// Until the emulator has received <paramref name="enough"/> requests of <paramref name="operation"/>, answered or not. A
+    /// request counts as succeeded once the emulator has handed its whole answer to the socket, which can be before
+    /// Skyport has read it: with one part at a time, the request for the next part is what shows that the last one landed.
+    /// </summary>
+    public async Task WaitForReceivedAsync(string bucket, string key, string operation, int enough, TimeSpan? timeout = null)
+    {
+        await Poll.UntilAsync(async () => (await Cloud.S3RequestsAsync(bucket, key)).Count(r => r.Operation == operation) >= enough,
+            timeout ?? TimeSpan.FromSeconds(60), $"{enough} {operation} requests received on {bucket}/{key}");
+    }
+
     public async Task DisposeAsync()
     {
         _s3?.Dispose();
