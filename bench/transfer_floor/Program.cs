@@ -27,7 +27,7 @@ using var storage = new S3ObjectStorage(S3ClientFactory.Create(new AwsCloudCrede
 
 while (Console.ReadLine() is { } line)
 {
-    var (prefix, folder) = (line.Split(' ')[0], line.Split(' ')[1]);
+    var (prefix, folder) = line.Split(' ', 2) is [var p, var f] ? (p, f) : throw new FormatException($"expected \"<prefix> <folder>\", got \"{line}\"");
     var store = new LocalDatasetStore(new DataDirectory(Options.Create(new SkyportOptions { DataDir = folder })));
     var temp = Path.Combine(folder, "tmp");
     var cpu = Environment.CpuUsage.TotalTime;

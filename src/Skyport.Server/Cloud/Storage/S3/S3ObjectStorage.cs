@@ -95,8 +95,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
             var sha256 = response.Headers.TryGetValues($"x-amz-meta-{Sha256Metadata}", out var values) ? values.FirstOrDefault() : null;
             var size = response.Content.Headers.ContentLength
                 ?? throw new StorageException($"The store described {what} without its size.", StorageFailure.Transient);
-            return new StoredObject(key, size, etag, response.Content.Headers.LastModified?.UtcDateTime, SinglePartMd5(etag),
-                sha256 is { Length: 64 } ? sha256 : null);
+            return Describe(key, size, etag, response.Content.Headers.LastModified?.UtcDateTime, sha256);
         }
     }
 
@@ -111,7 +110,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
         try
         {
             var response = await Call($"{bucket}/{key}", () => s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken));
-            return new ObjectRead(Describe(key, response.ContentLength, response.ETag, response.LastModified, response.Metadata), new ResponseStream(response));
+            return new ObjectRead(Describe(key, response.ContentLength, response.ETag, response.LastModified, response.Metadata[Sha256Metadata]), new ResponseStream(response));
         }
         catch (StorageException e) when (e.Failure == StorageFailure.NotFound)
         {
@@ -119,8 +118,9 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
         }
     }
 
-    private static StoredObject Describe(string key, long size, string? etag, DateTime? lastModified, MetadataCollection metadata) =>
-        new(key, size, etag, lastModified?.ToUniversalTime(), SinglePartMd5(etag), metadata[Sha256Metadata] is { Length: 64 } sha ? sha : null);
+    /// <param name="sha256">The object's <see cref="Sha256Metadata"/>, kept only when it is a SHA-256 in hex's length.</param>
+    private static StoredObject Describe(string key, long size, string? etag, DateTime? lastModified, string? sha256) =>
+        new(key, size, etag, lastModified?.ToUniversalTime(), SinglePartMd5(etag), sha256 is { Length: 64 } ? sha256 : null);
 
     public async Task<ObjectListing> ListAsync(string bucket, string? prefix, string? delimiter, int limit, string? pageToken, CancellationToken cancellationToken)
     {
