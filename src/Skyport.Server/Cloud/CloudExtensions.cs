@@ -26,8 +26,8 @@ public static class CloudExtensions
         builder.Services.AddScoped<CloudGetService>();
         builder.Services.AddScoped<CloudSendService>();
         builder.Services.AddScoped<CloudListService>();
-        builder.Services.AddJobHandler<CloudGetJobHandler>(CloudGetService.ToolId);
-        builder.Services.AddJobHandler<CloudSendJobHandler>(CloudSendService.ToolId);
+        builder.Services.AddJobHandler<CloudGetJobHandler>(CloudGetService.ToolId, batchable: true);
+        builder.Services.AddJobHandler<CloudSendJobHandler>(CloudSendService.ToolId, batchable: true);
         builder.Services.AddJobCleanup<CloudSendCleanup>(CloudSendService.ToolId);
         return builder;
     }

@@ -45,6 +45,28 @@ internal static class DbStatements
         }
     }
 
+    /// <returns>The first column of every row, read as 64-bit integers (ids a statement returns).</returns>
+    public static async Task<List<long>> IdsAsync(this SkyportDbContext db, string sql, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = Command(db, sql, parameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var ids = new List<long>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+            return ids;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
     private static DbCommand Command(SkyportDbContext db, string sql, (string Name, object? Value)[] parameters)
     {
         var command = db.Database.GetDbConnection().CreateCommand();

@@ -7,7 +7,9 @@ using Skyport.Server.Jobs;
 namespace Skyport.Server.Datasets;
 
 /// <summary>One new dataset and the job that will fill it. <see cref="Claim"/> runs inside the transaction (e.g. taking an upload session).</summary>
-public sealed record QueuedDataset(string Name, string Extension, string Dbkey, string ToolId, object Parameters, Func<CancellationToken, Task>? Claim = null);
+/// <param name="Bytes">How many bytes the job will move, when known (the job's progress total, and what lets small jobs run in batches).</param>
+public sealed record QueuedDataset(string Name, string Extension, string Dbkey, string ToolId, object Parameters, Func<CancellationToken, Task>? Claim = null,
+    long? Bytes = null);
 
 /// <summary>
 /// Creates queued datasets (with consecutive hids) and their jobs in one transaction: every item of a
@@ -54,6 +56,7 @@ public sealed class DatasetJobQueue(SkyportDbContext db, HistoriesService histor
                     State = JobState.Queued,
                     Parameters = JsonSerializer.Serialize(items[i].Parameters, items[i].Parameters.GetType(), GalaxyJson.Options),
                     OutputDatasetId = datasets[i].Id,
+                    BytesTotal = items[i].Bytes,
                     NotBefore = now,
                     CreateTime = now,
                     UpdateTime = now,

@@ -24,7 +24,8 @@ internal sealed class JobRunner(
     /// <param name="services">The scope the job was claimed in: the handler runs in it, and an ok outcome is recorded through its context.</param>
     /// <param name="job">The row as the claim left it (running, held by <paramref name="workerId"/>).</param>
     /// <param name="outputUuid">The uuid of the job's output dataset, read with the claim.</param>
-    public async Task RunAsync(IServiceProvider services, Job job, Guid? outputUuid, string workerId, CancellationToken stopping)
+    /// <returns>True when the handler finished its work (the job is ok, unless it was cancelled in the last moment).</returns>
+    public async Task<bool> RunAsync(IServiceProvider services, Job job, Guid? outputUuid, string workerId, CancellationToken stopping)
     {
         var jobId = job.Id;
         using var logScope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
@@ -59,7 +60,7 @@ internal sealed class JobRunner(
         if (failure is null)
         {
             await CompleteAsync(db, job, workerId, progress, context.Info);
-            return;
+            return true;
         }
         // A failed handler may have left its context in any state: the outcome is recorded through a fresh one.
         await using var finish = scopes.CreateAsyncScope();
@@ -80,6 +81,7 @@ internal sealed class JobRunner(
         {
             await FailAsync(finishDb, job, workerId, failure, progress);
         }
+        return false;
     }
 
     // The statements every job runs (marking its output running, completing it) go straight to the connection

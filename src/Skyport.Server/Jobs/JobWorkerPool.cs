@@ -9,12 +9,13 @@ namespace Skyport.Server.Jobs;
 /// <summary>
 /// This process's job workers plus the lease reaper. Workers claim queued jobs atomically (PostgreSQL:
 /// <c>FOR UPDATE SKIP LOCKED</c>; SQLite: its single writer), so each job runs once however
-/// many workers and processes share the database. The reaper returns jobs whose worker stopped renewing its lease to the queue,
+/// many workers and processes share the database; small jobs of one user and tool are claimed and run in batches (<see cref="JobClaims"/>). The reaper returns jobs whose worker stopped renewing its lease to the queue,
 /// or fails them once they have used up their attempts, so no job stays running forever.
 /// </summary>
 internal sealed class JobWorkerPool(
     IServiceScopeFactory scopes,
     JobRunner runner,
+    JobClaims claims,
     JobSignal signal,
     IOptions<JobsOptions> options,
     TimeProvider clock,
@@ -40,14 +41,15 @@ internal sealed class JobWorkerPool(
         {
             try
             {
-                // One scope from a job's claim to its outcome: on SQLite all of the job's own statements share one open
-                // connection (see HeldConnection), instead of opening it again for the run and for the outcome.
+                // One scope from a claim to the last outcome: on SQLite all of the jobs' own statements share one open
+                // connection (see HeldConnection), instead of opening it again for each job, its run and its outcome.
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<SkyportDbContext>();
                 await using var connection = await db.HoldConnectionAsync(stopping);
-                if (await TryClaimAsync(db, workerId, stopping) is { } claimed)
+                var claimed = await claims.ClaimAsync(db, workerId, stopping);
+                if (claimed.Count > 0)
                 {
-                    await runner.RunAsync(scope.ServiceProvider, claimed.Job, claimed.OutputUuid, workerId, stopping);
+                    await RunAsync(scope.ServiceProvider, db, claimed, workerId, stopping);
                     continue;
                 }
             }
@@ -64,44 +66,40 @@ internal sealed class JobWorkerPool(
     }
 
     /// <summary>
-    /// Takes the oldest ready job in one statement, then reads the row it claimed. PostgreSQL: the pick skips rows other
-    /// transactions hold (<c>FOR UPDATE SKIP LOCKED</c>), so concurrent workers never wait on each other or collide on
-    /// the same row. SQLite: a write statement holds the database's one write lock from its start, so the pick and the
-    /// update are atomic and no two workers get the same job.
-    /// The pick is in the order of the (State, NotBefore) index, the job ready longest first and then the oldest: the
-    /// index yields its first row directly (2-3 µs in SQLite), where ordering by id alone sorted every ready job on every
-    /// claim, inside the write lock: 74 µs with 1,000 queued jobs, 0.7 ms with 10,000 and 7 ms with 100,000.
-    /// Every job runs the claim, so it is a plain command on the context's connection followed by a compiled read by key:
-    /// through EF Core's raw-SQL query (which cannot be compiled) building the query cost more than running it. Should the
-    /// read fail after the claim, the job is not lost: the reaper queues it again when its lease runs out.
+    /// Runs claimed jobs one after another. The rest of a batch is given back to the queue when the process stops, when a
+    /// job did not end ok (its handler may have left the shared scope in any state, and the rest likely meets the same
+    /// trouble: each then fails or succeeds on its own), or when the batch's window has passed (<see cref="JobClaims.BatchWindow"/>).
     /// </summary>
-    private async Task<ClaimedRow?> TryClaimAsync(SkyportDbContext db, string workerId, CancellationToken cancellationToken)
+    private async Task RunAsync(IServiceProvider services, SkyportDbContext db, IReadOnlyList<ClaimedJob> claimed, string workerId, CancellationToken stopping)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var expires = now + options.Value.Lease;
-        var claimed = await db.ScalarAsync(db.Database.IsNpgsql() ? PostgresClaim : SqliteClaim, cancellationToken,
-            ("worker", workerId), ("expires", expires), ("now", now));
-        // The row can only be gone if its user was deleted meanwhile (jobs go with their user): nothing left to run.
-        return claimed is long jobId ? await ReadClaimed.For(db)(db, jobId, CancellationToken.None) : null;
+        var claimedAt = clock.GetUtcNow();
+        var started = 0;
+        try
+        {
+            var ok = true;
+            foreach (var (job, outputUuid) in claimed)
+            {
+                if (started > 0)
+                {
+                    if (!ok || stopping.IsCancellationRequested || clock.GetUtcNow() - claimedAt >= claims.BatchWindow)
+                    {
+                        return;
+                    }
+                    db.ChangeTracker.Clear();
+                }
+                started++;
+                ok = await runner.RunAsync(services, job, outputUuid, workerId, stopping);
+            }
+        }
+        finally
+        {
+            // Also when recording an outcome failed: the job that was running is then left to its lease.
+            if (started < claimed.Count)
+            {
+                await claims.ReleaseAsync(db, claimed.Skip(started).Select(c => c.Job.Id).ToList(), workerId);
+            }
+        }
     }
-
-    private const string Queued = nameof(JobState.Queued), Running = nameof(JobState.Running);
-
-    // The same pick on both providers; PostgreSQL also skips rows other transactions hold.
-    private const string ClaimOldestReady = $"""
-        UPDATE jobs SET "State" = '{Running}', "LeaseOwner" = @worker, "LeaseExpiresAt" = @expires, "Attempts" = "Attempts" + 1, "UpdateTime" = @now
-        WHERE "Id" = (SELECT "Id" FROM jobs WHERE "State" = '{Queued}' AND "NotBefore" <= @now ORDER BY "NotBefore", "Id" LIMIT 1
-        """;
-    private const string SqliteClaim = ClaimOldestReady + """) RETURNING "Id" """;
-    private const string PostgresClaim = ClaimOldestReady + """ FOR UPDATE SKIP LOCKED) RETURNING "Id" """;
-
-    /// <summary>The claimed row, with its output dataset's uuid (where an import stores the bytes) read in the same query.</summary>
-    private static readonly CompiledQuery<Func<SkyportDbContext, long, CancellationToken, Task<ClaimedRow?>>> ReadClaimed = new(() =>
-        EF.CompileAsyncQuery((SkyportDbContext db, long id, CancellationToken _) => db.Jobs.AsNoTracking().Where(j => j.Id == id)
-            .Select(j => new ClaimedRow(j, db.Datasets.Where(d => d.Id == j.OutputDatasetId).Select(d => (Guid?)d.Uuid).FirstOrDefault()))
-            .SingleOrDefault()));
-
-    private sealed record ClaimedRow(Job Job, Guid? OutputUuid);
 
     private Task ReapAsync(CancellationToken stopping) =>
         PeriodicLoop.RunAsync(options.Value.Lease / 2, clock, logger, "Reaping expired job leases", ReapExpiredLeasesAsync, stopping);

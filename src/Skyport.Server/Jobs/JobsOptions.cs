@@ -12,6 +12,17 @@ public sealed class JobsOptions : IValidatedOptions
     /// </summary>
     public int Workers { get; set; } = 8;
 
+    /// <summary>
+    /// Up to this many small jobs of one user and tool are claimed together and run one after another by one worker, sharing
+    /// the claim and its database connection: for a 4 KiB object the job's own bookkeeping costs more than the transfer.
+    /// A worker takes no more than its share of the ready jobs (their number over <see cref="Workers"/>), so a few jobs still
+    /// spread over the workers. 1 claims every job alone.
+    /// </summary>
+    public int BatchSize { get; set; } = 16;
+
+    /// <summary>A job is batched only when its tool allows it and it is known to move at most this many bytes.</summary>
+    public long BatchJobMaxBytes { get; set; } = 1 << 20;
+
     /// <summary>How many times a job may be started before a transient failure becomes final.</summary>
     public int MaxAttempts { get; set; } = 5;
 
@@ -37,6 +48,14 @@ public sealed class JobsOptions : IValidatedOptions
         if (Workers is < 0 or > 64)
         {
             yield return $"{section}:Workers must be between 0 and 64 (got {Workers}).";
+        }
+        if (BatchSize is < 1 or > 256)
+        {
+            yield return $"{section}:BatchSize must be between 1 and 256 (got {BatchSize}).";
+        }
+        if (BatchJobMaxBytes < 0)
+        {
+            yield return $"{section}:BatchJobMaxBytes must not be negative (got {BatchJobMaxBytes}).";
         }
         if (MaxAttempts is < 1 or > 100)
         {

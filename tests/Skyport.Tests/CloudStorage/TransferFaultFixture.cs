@@ -104,12 +104,20 @@ public sealed class TransferSession(HttpClient http, string authzId) : IDisposab
     /// <summary>Queues a get of one object into a new history; returns the dataset's and its job's ids.</summary>
     public async Task<(string DatasetId, string JobId)> GetAsync(string bucket, string key)
     {
+        var (history, datasetIds) = await QueueGetAsync(bucket, [key]);
+        var jobs = await Http.GetFromJsonAsync<JsonElement>($"/api/jobs?history_id={history}");
+        return (Assert.Single(datasetIds), Assert.Single(jobs.EnumerateArray()).GetProperty("id").GetString()!);
+    }
+
+    /// <summary>Queues one get of several objects into a new history; returns the datasets' ids, in the objects' order.</summary>
+    public async Task<string[]> GetManyAsync(string bucket, IReadOnlyList<string> keys) => (await QueueGetAsync(bucket, keys)).DatasetIds;
+
+    private async Task<(string HistoryId, string[] DatasetIds)> QueueGetAsync(string bucket, IReadOnlyList<string> keys)
+    {
         var history = await Http.CreateHistoryAsync();
         var queued = await GalaxyAssert.OkJsonAsync(await Http.PostAsJsonAsync("/api/cloud/storage/get",
-            new { history_id = history, authz_id = AuthzId, bucket, objects = new[] { key } }));
-        var datasetId = queued[0].GetProperty("id").GetString()!;
-        var jobs = await Http.GetFromJsonAsync<JsonElement>($"/api/jobs?history_id={history}");
-        return (datasetId, Assert.Single(jobs.EnumerateArray()).GetProperty("id").GetString()!);
+            new { history_id = history, authz_id = AuthzId, bucket, objects = keys }));
+        return (history, queued.EnumerateArray().Select(d => d.GetProperty("id").GetString()!).ToArray());
     }
 
     /// <summary>Queues a send of one dataset to <paramref name="key"/>; returns the job id.</summary>

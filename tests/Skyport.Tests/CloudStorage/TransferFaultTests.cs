@@ -61,6 +61,17 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
         }
     }
 
+    /// <summary>A new server on a stopped one's data folder; the same user signs in again and keeps the authorization.</summary>
+    private async Task<(SkyportServer Server, TransferSession Session)> RestartAsync(SkyportServer stopped, TransferSession session, Dictionary<string, string> settings)
+    {
+        var restarted = await SkyportServer.StartAsync(fixture.ServerSettings(settings), stopped.DataDir);
+        var login = new Identity.SkyportLogin(restarted);
+        Assert.Equal(HttpStatusCode.Redirect, (await login.LoginAsync()).StatusCode);
+        var resumed = new TransferSession(login.Http, session.AuthzId);
+        _servers.Add((restarted, resumed));
+        return (restarted, resumed);
+    }
+
     private static string TempDir(SkyportServer server) => Path.Combine(server.DataDir, "tmp");
 
     private static async Task<JsonElement> FinishedAsync(TransferSession session, string jobId)
@@ -346,12 +357,7 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
 
         Assert.NotEmpty(Directory.GetFiles(TempDir(first), "*.download"));
         await Cloud.ClearS3FaultsAsync();
-        var restarted = await SkyportServer.StartAsync(fixture.ServerSettings(new Dictionary<string, string> { ["Skyport:Transfers:PartConcurrency"] = "1" }), first.DataDir);
-        // The same user signs in again; the job keeps using the authorization it was queued with.
-        var login = new Identity.SkyportLogin(restarted);
-        Assert.Equal(HttpStatusCode.Redirect, (await login.LoginAsync()).StatusCode);
-        var resumed = new TransferSession(login.Http, session.AuthzId);
-        _servers.Add((restarted, resumed));
+        var (_, resumed) = await RestartAsync(first, session, new() { ["Skyport:Transfers:PartConcurrency"] = "1" });
         var job = await FinishedAsync(resumed, jobId);
         Assert.True(job.GetProperty("state").GetString() == "ok", job.ToString());
         Assert.Equal(content, await resumed.ContentAsync(datasetId));
@@ -359,5 +365,77 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
         Assert.Equal(1, job.GetProperty("attempts").GetInt32());
         var ranges = (await Cloud.S3RequestsAsync(bucket, "big.bin")).Where(r => r.Operation == "GetObject").ToList();
         AssertNoFinishedPartRepeated(ranges, r => r.Range ?? "whole", 6);
+    }
+
+    /// <summary>
+    /// Small objects are claimed in batches (one worker here takes all ten at once). An object deleted after the request was
+    /// checked fails its own dataset; the jobs behind it in the batch go back to the queue without spending an attempt, and
+    /// each of the others is fetched once and imported intact.
+    /// </summary>
+    [Fact]
+    public async Task Get_OfSmallObjectsInOneBatch_OneDeletedMeanwhile_FailsOnlyItsDataset_AndTheRestRunOnceEach()
+    {
+        var (first, session) = await StartAsync(new() { ["Skyport:Jobs:Workers"] = "0" });
+        var bucket = await fixture.NewBucketAsync();
+        var keys = Enumerable.Range(0, 10).Select(i => $"small/{i:D2}.bin").ToArray();
+        var contents = keys.Select((_, i) => RandomNumberGenerator.GetBytes(1000 + i)).ToArray();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            await fixture.PutAsync(bucket, keys[i], contents[i]);
+        }
+        var datasetIds = await session.GetManyAsync(bucket, keys);
+        await fixture.S3.DeleteObjectAsync(bucket, keys[2]);
+        await first.StopAsync();
+        await Cloud.ClearS3RequestsAsync();
+
+        var (_, resumed) = await RestartAsync(first, session, new() { ["Skyport:Jobs:Workers"] = "1" });
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var dataset = await resumed.Http.WaitForDatasetAsync(datasetIds[i], Slow);
+            var job = await FinishedAsync(resumed, dataset.GetProperty("creating_job").GetString()!);
+            Assert.True(job.GetProperty("attempts").GetInt32() == 1, $"{keys[i]}: {job}");
+            if (i == 2)
+            {
+                Assert.Equal("error", dataset.GetProperty("state").GetString());
+                Assert.Contains($"`{keys[2]}` no longer exists", dataset.GetProperty("misc_info").GetString());
+                continue;
+            }
+            Assert.True(dataset.GetProperty("state").GetString() == "ok", $"{keys[i]}: {dataset}");
+            Assert.Equal(contents[i], await resumed.ContentAsync(datasetIds[i]));
+            Assert.Single(await Cloud.S3RequestsAsync(bucket, keys[i]), r => r.Operation == "GetObject");
+        }
+    }
+
+    /// <summary>A shutdown in the middle of a batch gives back the running job and the ones behind it, none spending an attempt.</summary>
+    [Fact]
+    public async Task Get_OfSmallObjectsInOneBatch_InterruptedByGracefulShutdown_GivesEveryJobBack_AndAllFinishAfterRestart()
+    {
+        var (first, session) = await StartAsync(new() { ["Skyport:Jobs:Workers"] = "0" });
+        var bucket = await fixture.NewBucketAsync();
+        var keys = Enumerable.Range(0, 6).Select(i => $"batch/{i}.txt").ToArray();
+        foreach (var key in keys)
+        {
+            await fixture.PutAsync(bucket, key, System.Text.Encoding.UTF8.GetBytes($"{key}\n"));
+        }
+        var datasetIds = await session.GetManyAsync(bucket, keys);
+        await first.StopAsync();
+        await Cloud.ClearS3RequestsAsync();
+        await Cloud.DelayS3RequestsAsync(TimeSpan.FromMilliseconds(700));
+
+        var (second, secondSession) = await RestartAsync(first, session, new() { ["Skyport:Jobs:Workers"] = "1" });
+        await fixture.WaitForReceivedAsync(bucket, keys[1], "GetObject", 1);
+        await second.StopAsync();
+        await Cloud.ClearS3FaultsAsync();
+
+        var (_, resumed) = await RestartAsync(second, secondSession, new() { ["Skyport:Jobs:Workers"] = "2" });
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var dataset = await resumed.Http.WaitForDatasetAsync(datasetIds[i], Slow);
+            Assert.True(dataset.GetProperty("state").GetString() == "ok", $"{keys[i]}: {dataset}");
+            Assert.Equal($"{keys[i]}\n", System.Text.Encoding.UTF8.GetString(await resumed.ContentAsync(datasetIds[i])));
+            var job = await FinishedAsync(resumed, dataset.GetProperty("creating_job").GetString()!);
+            Assert.True(job.GetProperty("attempts").GetInt32() == 1, $"{keys[i]}: {job}");
+        }
     }
 }

@@ -70,7 +70,8 @@ public sealed class CloudGetService(
         }
         var created = await queue.QueueAsync(history, found.Select(o => new QueuedDataset(
             o.Key, import.Extension, dbkey, ToolId,
-            new CloudGetParameters(authz.Id, bucket, o.Key, import.Extension, import.ToPosixLines, import.SpaceToTab, o.Size))).ToList(), cancellationToken);
+            new CloudGetParameters(authz.Id, bucket, o.Key, import.Extension, import.ToPosixLines, import.SpaceToTab, o.Size), Bytes: o.Size)).ToList(),
+            cancellationToken);
         return created.Select(c => DatasetSummary.From(c.Dataset, ids)).ToList();
     }
 

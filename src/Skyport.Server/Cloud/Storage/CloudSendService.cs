@@ -65,10 +65,10 @@ public sealed class CloudSendService(
         }
 
         var candidates = await db.Datasets.AsNoTracking().Where(d => d.HistoryId == history.Id).OrderBy(d => d.Hid)
-            .Select(d => new { d.Id, d.Name, d.State, d.Deleted, d.Purged }).ToListAsync(cancellationToken);
+            .Select(d => new { d.Id, d.Name, d.State, d.Deleted, d.Purged, d.FileSize }).ToListAsync(cancellationToken);
         var byId = candidates.ToDictionary(d => d.Id);
         var failed = new List<string>();
-        var toSend = new List<(long Id, string Key)>();
+        var toSend = new List<(long Id, string Key, long Size)>();
         IEnumerable<long> wanted = candidates.Select(c => c.Id);
         if (datasetIds is not null)
         {
@@ -91,7 +91,7 @@ public sealed class CloudSendService(
             {
                 continue;
             }
-            toSend.Add((id, keyPrefix + dataset.Name.Replace(' ', '_')));
+            toSend.Add((id, keyPrefix + dataset.Name.Replace(' ', '_'), dataset.FileSize));
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -103,6 +103,7 @@ public sealed class CloudSendService(
             State = JobState.Queued,
             Parameters = JsonSerializer.Serialize(new CloudSendParameters(authz.Id, bucket, item.Key, policy), GalaxyJson.Options),
             InputDatasetId = item.Id,
+            BytesTotal = item.Size,
             NotBefore = now,
             CreateTime = now,
             UpdateTime = now,
