@@ -100,9 +100,10 @@ class TestCloud:
 
 
 class ServerLog:
-    """Job start/finish times from the server's single-line, UTC-timestamped console log."""
+    """Job start/finish times from the server's single-line, UTC-timestamped console log: one line per job, written
+    when it finishes, with how long it ran."""
 
-    LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z .*?Job (\d+) (?:\((\S+)\) (started)|(finished ok))")
+    LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z .*?Job (\d+) \((\S+)\) finished ok in (\d+) ms")
 
     def __init__(self, path: str):
         self.path = path
@@ -124,13 +125,10 @@ class ServerLog:
                 m = self.LINE.match(line)
                 if not m:
                     continue
-                t = datetime.fromisoformat(m.group(1) + "+00:00").timestamp()
-                job = int(m.group(2))
-                if m.group(4):
-                    if since <= t <= until:
-                        found[job] = {"tool": m.group(3), "start": t, "end": None}
-                elif job in found:
-                    found[job]["end"] = t
+                end = datetime.fromisoformat(m.group(1) + "+00:00").timestamp()
+                start = end - int(m.group(4)) / 1000
+                if since <= start <= until:
+                    found[int(m.group(2))] = {"tool": m.group(3), "start": start, "end": end}
         return found
 
 
