@@ -72,8 +72,10 @@ internal sealed class JobWorkerPool(
     /// </summary>
     private async Task RunAsync(IServiceProvider services, SkyportDbContext db, IReadOnlyList<ClaimedJob> claimed, string workerId, CancellationToken stopping)
     {
-        var claimedAt = clock.GetUtcNow();
+        var claimedAt = clock.GetTimestamp();
         var started = 0;
+        var succeeded = 0;
+        var batched = claimed.Count > 1;
         try
         {
             var ok = true;
@@ -81,14 +83,15 @@ internal sealed class JobWorkerPool(
             {
                 if (started > 0)
                 {
-                    if (!ok || stopping.IsCancellationRequested || clock.GetUtcNow() - claimedAt >= claims.BatchWindow)
+                    if (!ok || stopping.IsCancellationRequested || clock.GetElapsedTime(claimedAt) >= claims.BatchWindow)
                     {
                         return;
                     }
                     db.ChangeTracker.Clear();
                 }
                 started++;
-                ok = await runner.RunAsync(services, job, outputUuid, workerId, stopping);
+                ok = await runner.RunAsync(services, job, outputUuid, workerId, batched, stopping);
+                succeeded += ok ? 1 : 0;
             }
         }
         finally
@@ -97,6 +100,13 @@ internal sealed class JobWorkerPool(
             if (started < claimed.Count)
             {
                 await claims.ReleaseAsync(db, claimed.Skip(started).Select(c => c.Job.Id).ToList(), workerId);
+            }
+            if (batched)
+            {
+                // The batch's line at Information: its jobs' ok lines are at Debug, their failures each have their own.
+                logger.LogInformation("Batch of {Count} {ToolId} jobs ran in {Milliseconds} ms: {Ok} ok, {GivenBack} given back; jobs {JobIds}",
+                    claimed.Count, claimed[0].Job.ToolId, (long)clock.GetElapsedTime(claimedAt).TotalMilliseconds, succeeded,
+                    claimed.Count - started, string.Join(",", claimed.Select(c => c.Job.Id)));
             }
         }
     }
