@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Skyport.Server.Galaxy;
 using Skyport.Tests.Infrastructure;
@@ -62,9 +63,10 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
     }
 
     /// <summary>A new server on a stopped one's data folder; the same user signs in again and keeps the authorization.</summary>
-    private async Task<(SkyportServer Server, TransferSession Session)> RestartAsync(SkyportServer stopped, TransferSession session, Dictionary<string, string> settings)
+    private async Task<(SkyportServer Server, TransferSession Session)> RestartAsync(SkyportServer stopped, TransferSession session, Dictionary<string, string> settings,
+        Action<WebApplicationBuilder>? configure = null)
     {
-        var restarted = await SkyportServer.StartAsync(fixture.ServerSettings(settings), stopped.DataDir);
+        var restarted = await SkyportServer.StartAsync(fixture.ServerSettings(settings), stopped.DataDir, configure);
         var login = new Identity.SkyportLogin(restarted);
         Assert.Equal(HttpStatusCode.Redirect, (await login.LoginAsync()).StatusCode);
         var resumed = new TransferSession(login.Http, session.AuthzId);
@@ -388,7 +390,9 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
         await first.StopAsync();
         await Cloud.ClearS3RequestsAsync();
 
-        var (_, resumed) = await RestartAsync(first, session, new() { ["Skyport:Jobs:Workers"] = "1" });
+        var logs = new LogCapture();
+        var (_, resumed) = await RestartAsync(first, session,
+            new() { ["Skyport:Jobs:Workers"] = "1", ["Logging:LogLevel:Skyport.Server.Jobs"] = "Information" }, logs.AddTo);
 
         for (var i = 0; i < keys.Length; i++)
         {
@@ -405,6 +409,14 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
             Assert.Equal(contents[i], await resumed.ContentAsync(datasetIds[i]));
             Assert.Single(await Cloud.S3RequestsAsync(bucket, keys[i]), r => r.Operation == "GetObject");
         }
+        // One line per batch at Information: the first ran three jobs and gave seven back; the second ran those seven.
+        var batches = logs.Lines.Where(l => l.StartsWith("Information Skyport.Server.Jobs.JobWorkerPool: Batch of", StringComparison.Ordinal)).ToList();
+        Assert.True(batches.Count == 2, logs.All);
+        Assert.Contains("Batch of 10 cloud_get jobs ran in", batches[0]);
+        Assert.Contains(": 2 ok, 7 given back; jobs ", batches[0]);
+        Assert.Contains(": 7 ok, 0 given back; jobs ", batches[1]);
+        Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Information Skyport.Server.Jobs.JobRunner", StringComparison.Ordinal) && l.Contains("finished ok"));
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning Skyport.Server.Jobs.JobRunner", StringComparison.Ordinal) && l.Contains("no longer exists"));
     }
 
     /// <summary>A shutdown in the middle of a batch gives back the running job and the ones behind it, none spending an attempt.</summary>
