@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Data;
+using Skyport.Server.Datasets;
 
 namespace Skyport.Server.Jobs;
 
@@ -82,7 +83,10 @@ internal sealed class JobClaims(
         }
     }
 
-    /// <summary>Gives claimed jobs that did not start back to the queue, in their place, with their attempt undone.</summary>
+    /// <summary>
+    /// Gives claimed jobs that did not start back to the queue, in their place, with their attempt undone; their outputs,
+    /// marked running with the batch, are queued again.
+    /// </summary>
     public async Task ReleaseAsync(SkyportDbContext db, IReadOnlyCollection<long> jobIds, string workerId)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -92,6 +96,10 @@ internal sealed class JobClaims(
                 .SetProperty(j => j.UpdateTime, now), CancellationToken.None);
         if (released > 0)
         {
+            await db.Datasets
+                .Where(d => d.State == DatasetState.Running
+                            && db.Jobs.Any(j => jobIds.Contains(j.Id) && j.State == JobState.Queued && j.OutputDatasetId == d.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DatasetState.Queued).SetProperty(d => d.UpdateTime, now), CancellationToken.None);
             signal.Notify(released);
         }
     }

@@ -24,7 +24,10 @@ internal sealed class JobRunner(
     /// <param name="services">The scope the job was claimed in: the handler runs in it, and an ok outcome is recorded through its context.</param>
     /// <param name="job">The row as the claim left it (running, held by <paramref name="workerId"/>).</param>
     /// <param name="outputUuid">The uuid of the job's output dataset, read with the claim.</param>
-    /// <param name="batched">One of several jobs claimed together: its ok line is at Debug, the batch has one (<see cref="JobWorkerPool"/>).</param>
+    /// <param name="batched">
+    /// One of several jobs claimed together: its output was marked running with the batch's (<see cref="MarkOutputsRunningAsync"/>),
+    /// and its ok line is at Debug, the batch having one (<see cref="JobWorkerPool"/>).
+    /// </param>
     /// <returns>True when the handler finished its work (the job is ok, unless it was cancelled in the last moment).</returns>
     public async Task<bool> RunAsync(IServiceProvider services, Job job, Guid? outputUuid, string workerId, bool batched, CancellationToken stopping)
     {
@@ -49,7 +52,11 @@ internal sealed class JobRunner(
         Exception? failure = null;
         try
         {
-            await MarkOutputRunningAsync(db, job, clock.GetUtcNow().UtcDateTime, jobCancellation.Token);
+            if (!batched)
+            {
+                await MarkOutputRunningAsync(db, job, clock.GetUtcNow().UtcDateTime, jobCancellation.Token);
+            }
+            jobCancellation.Token.ThrowIfCancellationRequested();
             var handler = services.GetKeyedService<IJobHandler>(job.ToolId)
                 ?? throw new JobFailedException($"No handler is registered for tool '{job.ToolId}'.");
             await handler.RunAsync(context, jobCancellation.Token);
@@ -101,6 +108,17 @@ internal sealed class JobRunner(
         }
     }
 
+    /// <summary>The outputs of a batch's jobs become running together as the batch starts (those given back are queued again: <see cref="JobClaims.ReleaseAsync"/>).</summary>
+    public static async Task MarkOutputsRunningAsync(SkyportDbContext db, IEnumerable<Job> jobs, DateTime now)
+    {
+        var outputs = jobs.Select(j => j.OutputDatasetId).OfType<long>().ToList();
+        if (outputs.Count > 0)
+        {
+            await db.Datasets.Where(d => outputs.Contains(d.Id) && d.State == DatasetState.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DatasetState.Running).SetProperty(d => d.UpdateTime, now), CancellationToken.None);
+        }
+    }
+
     private async Task CompleteAsync(SkyportDbContext db, Job job, string workerId, FinalProgress progress, string? info, TimeSpan took, LogLevel level)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -116,17 +134,22 @@ internal sealed class JobRunner(
         SkyportTelemetry.JobOutcome("ok");
     }
 
-    /// <summary>Shutting down is not the job's fault: give it back without spending an attempt.</summary>
+    /// <summary>Shutting down is not the job's fault: give it back without spending an attempt (its output is queued again too).</summary>
     private async Task ReleaseAsync(SkyportDbContext db, Job job, string workerId, FinalProgress progress)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s =>
+        var released = await HeldBy(db, job.Id, workerId).ExecuteUpdateAsync(s =>
         {
             s.SetProperty(j => j.State, JobState.Queued).SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null).SetProperty(j => j.NotBefore, now)
                 .SetProperty(j => j.Attempts, j => j.Attempts - 1).SetProperty(j => j.UpdateTime, now);
             progress.Set(s);
         }, CancellationToken.None);
+        if (released == 1 && job.OutputDatasetId is { } datasetId)
+        {
+            await db.Datasets.Where(d => d.Id == datasetId && d.State == DatasetState.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DatasetState.Queued).SetProperty(d => d.UpdateTime, now), CancellationToken.None);
+        }
         logger.LogInformation("Job {JobId} released for a later start (shutting down)", job.Id);
         SkyportTelemetry.JobOutcome("released");
     }

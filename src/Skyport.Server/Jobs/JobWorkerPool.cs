@@ -78,6 +78,10 @@ internal sealed class JobWorkerPool(
         var batched = claimed.Count > 1;
         try
         {
+            if (batched)
+            {
+                await JobRunner.MarkOutputsRunningAsync(db, claimed.Select(c => c.Job), clock.GetUtcNow().UtcDateTime);
+            }
             var ok = true;
             foreach (var (job, outputUuid) in claimed)
             {

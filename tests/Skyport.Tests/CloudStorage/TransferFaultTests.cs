@@ -439,6 +439,19 @@ public sealed class TransferFaultTests(TransferCloudFixture fixture) : IClassFix
         await fixture.WaitForReceivedAsync(bucket, keys[1], "GetObject", 1);
         await second.StopAsync();
         await Cloud.ClearS3FaultsAsync();
+        // Given back: every job but the first (done) is queued again with no attempt spent, and its output with it.
+        using (var connection = second.OpenDatabase())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """SELECT j."State", j."Attempts", d."State" FROM jobs j JOIN datasets d ON d."Id" = j."OutputDatasetId" ORDER BY j."Id" """;
+            using var reader = command.ExecuteReader();
+            var rows = new List<string>();
+            while (reader.Read())
+            {
+                rows.Add($"{reader.GetString(0)} {reader.GetInt32(1)} {reader.GetString(2)}");
+            }
+            Assert.Equal(["Ok 1 Ok", .. Enumerable.Repeat("Queued 0 Queued", keys.Length - 1)], rows);
+        }
 
         var (_, resumed) = await RestartAsync(second, secondSession, new() { ["Skyport:Jobs:Workers"] = "2" });
         for (var i = 0; i < keys.Length; i++)
