@@ -63,7 +63,7 @@ public sealed class JobClaimsTests
     public async Task Claim_WithBatchSizeOne_TakesEveryJobAlone(DatabaseProvider database)
     {
         await using var queue = await QueueAsync(database);
-        var ids = await queue.AddAsync(Enumerable.Repeat((queue.UserA, Batched, (long?)Small, 0), 4).ToArray());
+        var ids = await queue.AddSmallAsync(4);
         var claims = queue.Claims(workers: 1, batchSize: 1);
 
         foreach (var id in ids)
@@ -78,7 +78,7 @@ public sealed class JobClaimsTests
     public async Task Release_GivesUnstartedJobsBackInTheirPlace_WithoutSpendingAnAttempt_OnlyForTheWorkerHoldingThem(DatabaseProvider database)
     {
         await using var queue = await QueueAsync(database);
-        var ids = await queue.AddAsync(Enumerable.Repeat((queue.UserA, Batched, (long?)Small, 0), 5).ToArray());
+        var ids = await queue.AddSmallAsync(5);
         var claims = queue.Claims(workers: 1, batchSize: 5);
         Assert.Equal(ids, await queue.ClaimAsync(claims, "w1"));
 
@@ -128,6 +128,9 @@ public sealed class JobClaimsTests
             Db.ChangeTracker.Clear();
             return rows.Select(r => r.Id).ToArray();
         }
+
+        /// <summary>Small batchable jobs of the first user, ready one second apart.</summary>
+        public Task<long[]> AddSmallAsync(int count) => AddAsync(Enumerable.Repeat((UserA, Batched, (long?)Small, 0), count).ToArray());
 
         public JobClaims Claims(int workers, int batchSize) => new(
             Options.Create(new JobsOptions { Workers = workers, BatchSize = batchSize, BatchJobMaxBytes = 1 << 20 }),
