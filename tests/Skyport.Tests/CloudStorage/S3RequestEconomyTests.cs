@@ -39,6 +39,28 @@ public sealed class S3RequestEconomyTests(TransferCloudFixture fixture) : IClass
         // overwrite_existing: no existence check; the PUT's ETag (the store's MD5 of what it stored) is the verification.
         // (The test's own read-back above is the GetObject after it.)
         Assert.Equal(["PutObject", "GetObject"], put.Select(r => r.Operation));
+        // A small body follows its headers at once, without waiting for "100 Continue" (a round trip per object).
+        Assert.Null(put[0].Expect);
+    }
+
+    [Fact]
+    public async Task SinglePutOfMoreThanOneMiB_StillWaitsFor100Continue()
+    {
+        // Below the multipart threshold (16 MiB) but large enough that a refused request should not carry its body.
+        await using var server = await SkyportServer.StartAsync(fixture.ServerSettings());
+        using var session = await fixture.SignInAsync(server.BaseAddress);
+        var bucket = await fixture.NewBucketAsync();
+        var content = RandomNumberGenerator.GetBytes((2 << 20) + 1);
+        await fixture.PutAsync(bucket, "medium.bin", content);
+        var (datasetId, jobId) = await session.GetAsync(bucket, "medium.bin");
+        Assert.Equal("ok", (await session.Http.WaitForJobAsync(jobId, Slow)).GetProperty("state").GetString());
+
+        var target = await fixture.NewBucketAsync();
+        var sendJob = await session.SendAsync(datasetId, target, "medium.bin");
+        Assert.Equal("ok", (await session.Http.WaitForJobAsync(sendJob, Slow)).GetProperty("state").GetString());
+        Assert.Equal(content, await fixture.ReadAsync(target, "medium.bin"));
+        var put = Assert.Single(await fixture.Cloud.S3RequestsAsync(target, "medium.bin"), r => r.Operation == "PutObject");
+        Assert.Equal("100-continue", put.Expect);
     }
 
     [Fact]

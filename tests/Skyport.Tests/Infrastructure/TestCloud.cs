@@ -649,9 +649,10 @@ public sealed record S3StoredObject(string Etag, long Size);
 /// One request the S3 emulator saw. <paramref name="Operation"/>: S3's name (GetObject, HeadObject, PutObject, UploadPart,
 /// CreateMultipartUpload, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ...). <paramref name="Status"/> is null
 /// while unanswered or when the connection was dropped; <paramref name="Fault"/> says "dropped" or "error" when injected.
+/// <paramref name="Expect"/> is the request's Expect header ("100-continue" when the client waited before sending the body).
 /// </summary>
 public sealed record S3Request(string Operation, string Method, string? Bucket, string? Key, string? UploadId, int? PartNumber,
-    string? Range, string At, int? Status, string? Fault, int? DelayedMs)
+    string? Range, string At, int? Status, string? Fault, int? DelayedMs, string? Expect = null)
 {
     public bool Succeeded => Status is >= 200 and < 300;
 }

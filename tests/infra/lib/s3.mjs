@@ -328,6 +328,7 @@ function describe(req) {
                     : m === 'DELETE' ? 'DeleteObject' : m;
   return {
     operation, method: m, bucket, key, upload_id: uploadId, part_number: partNumber, range: req.headers.range ?? null,
+    expect: req.headers.expect ?? null,
     at: new Date().toISOString(), status: null, fault: null,
   };
 }

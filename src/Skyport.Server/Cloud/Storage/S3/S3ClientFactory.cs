@@ -20,6 +20,7 @@ public static class S3ClientFactory
             // either reject or store as part of the object; integrity is left to MD5 (ETag, Content-MD5) instead.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            HttpClientFactory = S3HttpClientFactory.Instance,
         };
         if (credentials.ServiceUrl is null)
         {
