@@ -1,4 +1,6 @@
+using System.Data;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -11,6 +13,11 @@ namespace Skyport.Server.Data;
 /// and a <see cref="DateTime"/> is written as the provider stores it (SQLite: <see cref="SqliteTimestampConverter"/>'s
 /// text, so comparisons in SQL see the same strings as EF Core writes).
 /// </summary>
+/// <remarks>
+/// On SQLite a statement stays prepared while its connection is open (<see cref="PreparedCommands"/>): a job worker holds
+/// the connection through a batch of jobs (<see cref="HeldConnection"/>), whose every job runs the same statements, and
+/// compiling the SQL again each time was most of what SQLite spent on them.
+/// </remarks>
 internal static class DbStatements
 {
     /// <returns>The number of rows changed.</returns>
@@ -21,7 +28,7 @@ internal static class DbStatements
         try
         {
             await using var command = Command(db, sql, parameters);
-            return await command.ExecuteNonQueryAsync(cancellationToken);
+            return await command.Value.ExecuteNonQueryAsync(cancellationToken);
         }
         finally
         {
@@ -37,7 +44,7 @@ internal static class DbStatements
         try
         {
             await using var command = Command(db, sql, parameters);
-            return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? value : null;
+            return await command.Value.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? value : null;
         }
         finally
         {
@@ -53,7 +60,7 @@ internal static class DbStatements
         try
         {
             await using var command = Command(db, sql, parameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await using var reader = await command.Value.ExecuteReaderAsync(cancellationToken);
             var ids = new List<long>();
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -67,12 +74,15 @@ internal static class DbStatements
         }
     }
 
-    private static DbCommand Command(SkyportDbContext db, string sql, (string Name, object? Value)[] parameters)
+    private static Lease Command(SkyportDbContext db, string sql, (string Name, object? Value)[] parameters)
     {
-        var command = db.Database.GetDbConnection().CreateCommand();
+        var connection = db.Database.GetDbConnection();
+        var sqlite = !db.Database.IsNpgsql();
+        var lease = sqlite ? PreparedCommands.For(connection).Rent(sql) : new Lease(connection.CreateCommand(), Owned: true);
+        var command = lease.Value;
         command.CommandText = sql;
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        var sqlite = !db.Database.IsNpgsql();
+        command.Parameters.Clear();
         foreach (var (name, value) in parameters)
         {
             var parameter = command.CreateParameter();
@@ -86,6 +96,49 @@ internal static class DbStatements
             };
             command.Parameters.Add(parameter);
         }
-        return command;
+        return lease;
+    }
+
+    /// <summary>A command to run once: disposed after it when <paramref name="Owned"/>, otherwise kept prepared for the next run.</summary>
+    private readonly record struct Lease(DbCommand Value, bool Owned) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Owned ? Value.DisposeAsync() : ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// One open SQLite connection's commands by SQL text, each keeping its compiled statement between runs. Closing the
+    /// connection disposes its commands (Microsoft.Data.Sqlite finalizes their statements), so the set is dropped then and
+    /// starts empty when the connection opens again.
+    /// </summary>
+    private sealed class PreparedCommands
+    {
+        private static readonly ConditionalWeakTable<DbConnection, PreparedCommands> ByConnection = new();
+        private readonly DbConnection _connection;
+        private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+
+        private PreparedCommands(DbConnection connection)
+        {
+            _connection = connection;
+            connection.StateChange += (_, change) =>
+            {
+                if (change.CurrentState != ConnectionState.Open)
+                {
+                    _commands.Clear();
+                }
+            };
+        }
+
+        public static PreparedCommands For(DbConnection connection) => ByConnection.GetValue(connection, c => new PreparedCommands(c));
+
+        /// <remarks>A context runs one statement at a time (EF Core's rule too), so one command per SQL text is enough.</remarks>
+        public Lease Rent(string sql)
+        {
+            if (!_commands.TryGetValue(sql, out var command))
+            {
+                command = _connection.CreateCommand();
+                _commands.Add(sql, command);
+            }
+            return new Lease(command, Owned: false);
+        }
     }
 }

@@ -59,6 +59,46 @@ public sealed class ProviderParityTests
     }
 
     /// <summary>
+    /// A statement run again on a held connection (as a batch of jobs does, where SQLite keeps it prepared) takes each run's
+    /// values, joins the transaction open at the time (rolled back with it), and still runs once the connection was closed
+    /// and opened again.
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task DirectStatements_RunAgain_WithNewValues_InTransactions_AndAfterTheConnectionReopens(DatabaseProvider database)
+    {
+        await using var store = await StoreWithHistoryAsync(database, "first");
+        var (db, id) = (store.Db, store.History.Id);
+        const string rename = """UPDATE histories SET "Name" = @name WHERE "Id" = @id""";
+        const string name = """SELECT "Name" FROM histories WHERE "Id" = @id""";
+        const string ids = """SELECT "Id" FROM histories WHERE "Id" = @id OR "Name" = @name""";
+
+        await using (await db.HoldConnectionAsync(CancellationToken.None))
+        {
+            foreach (var next in new[] { "second", "third" })
+            {
+                Assert.Equal(1, await db.ExecuteAsync(rename, CancellationToken.None, ("name", next), ("id", id)));
+                Assert.Equal(next, await db.ScalarAsync(name, CancellationToken.None, ("id", id)));
+            }
+            Assert.Equal([id], await db.IdsAsync(ids, CancellationToken.None, ("id", id), ("name", "none")));
+            Assert.Empty(await db.IdsAsync(ids, CancellationToken.None, ("id", -1), ("name", "none")));
+
+            await using (var transaction = await db.Database.BeginTransactionAsync())
+            {
+                await db.ExecuteAsync(rename, CancellationToken.None, ("name", "rolled back"), ("id", id));
+                Assert.Equal("rolled back", await db.ScalarAsync(name, CancellationToken.None, ("id", id)));
+                await transaction.RollbackAsync();
+            }
+            Assert.Equal("third", await db.ScalarAsync(name, CancellationToken.None, ("id", id)));
+        }
+
+        Assert.Equal(1, await db.ExecuteAsync(rename, CancellationToken.None, ("name", "fourth"), ("id", id)));
+        Assert.Equal("fourth", await db.ScalarAsync(name, CancellationToken.None, ("id", id)));
+        Assert.Equal([id], await db.IdsAsync(ids, CancellationToken.None, ("id", -1), ("name", "fourth")));
+    }
+
+    /// <summary>
     /// Rows inserted through one prepared statement are stored exactly as SaveChanges stores them, column by column (enums
     /// as text, GUIDs, booleans, timestamps, nulls: SQL such as the claim compares these stored forms), read back through
     /// the model as they were given, and each entity gets its key, on either provider.
