@@ -25,6 +25,7 @@ internal sealed class ChildHost : IDisposable
 
     public Uri Url { get; }
     public int ProcessId => _process.Id;
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <c>skyport COMMAND --urls URL ARGS</c> and waits until <paramref name="probePath"/> answers.</summary>
     public static async Task<ChildHost> StartAsync(string command, string probePath, IEnumerable<string> args)

@@ -99,13 +99,18 @@ public sealed class MultiProcessTests(TransferCloudFixture fixture, ITestOutputH
             }
         });
         Log($"{Transfers} transfers submitted");
-        // Kill one worker while it holds running jobs, once the run is well under way.
+        // Kill one worker while it holds running jobs, once the run is well under way. It must hold a few whose leases
+        // are not about to run out: between the look and the kill its two job loops can each finish a job (every read
+        // takes 150 ms, so not more), and a job of a batch that has not started yet is not renewed, so on a loaded
+        // machine the survivor may take it over at any moment (which is not what this test is about).
         bool HeldByVictim(JobRow j) => j.State == "Running" && j.LeaseOwner?.Contains($":{victim.ProcessId}:", StringComparison.Ordinal) == true;
         await Poll.UntilAsync(async () =>
         {
+            Assert.False(victim.HasExited, $"The worker to be killed exited by itself:\n{victim.Output}");
             var jobs = await JobsAsync(database);
-            return jobs.Any(HeldByVictim) && jobs.Count(j => j.State == "Ok") >= Transfers / 5;
-        }, Slow, "the first worker to hold a job with a fifth of the transfers done");
+            var leaseFloor = DateTime.UtcNow.AddSeconds(2);
+            return jobs.Count(j => HeldByVictim(j) && j.LeaseExpiresAt > leaseFloor) >= 3 && jobs.Count(j => j.State == "Ok") >= Transfers / 5;
+        }, Slow, "the first worker to hold three jobs with leases to run, with a fifth of the transfers done");
         victim.Kill();
         // What the dead worker still holds (its leases have not run out yet): these must be taken over.
         var held = (await JobsAsync(database)).Where(HeldByVictim).Select(j => j.Id).ToList();
@@ -172,18 +177,18 @@ public sealed class MultiProcessTests(TransferCloudFixture fixture, ITestOutputH
         return attempts;
     }
 
-    private sealed record JobRow(long Id, string State, int Attempts, string? LeaseOwner, long OutputDatasetId, string? Stderr);
+    private sealed record JobRow(long Id, string State, int Attempts, string? LeaseOwner, DateTime? LeaseExpiresAt, long OutputDatasetId, string? Stderr);
 
     private static async Task<List<JobRow>> JobsAsync(string database)
     {
         await using var connection = await OpenAsync(database);
-        await using var command = new NpgsqlCommand("SELECT \"Id\", \"State\", \"Attempts\", \"LeaseOwner\", \"OutputDatasetId\", \"Stderr\" FROM jobs", connection);
+        await using var command = new NpgsqlCommand("SELECT \"Id\", \"State\", \"Attempts\", \"LeaseOwner\", \"LeaseExpiresAt\", \"OutputDatasetId\", \"Stderr\" FROM jobs", connection);
         await using var reader = await command.ExecuteReaderAsync();
         var jobs = new List<JobRow>();
         while (await reader.ReadAsync())
         {
             jobs.Add(new JobRow(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                reader.IsDBNull(4) ? null : DateTime.SpecifyKind(reader.GetDateTime(4), DateTimeKind.Utc), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
         return jobs;
     }
