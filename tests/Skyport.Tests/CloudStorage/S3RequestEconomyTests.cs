@@ -64,6 +64,32 @@ public sealed class S3RequestEconomyTests(TransferCloudFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task SmallObject_GetRefusedByTheStore_FailsWithTheStoresOwnReason_AtOnce()
+    {
+        // The job's GET is Skyport's own (presigned) request: the store's error document still names what went wrong, and a
+        // refusal is final (no retries), as it was through the SDK.
+        await using var server = await SkyportServer.StartAsync(fixture.ServerSettings(new Dictionary<string, string> { ["Skyport:Jobs:Workers"] = "0" }));
+        using var session = await fixture.SignInAsync(server.BaseAddress);
+        var bucket = await fixture.NewBucketAsync();
+        await fixture.PutAsync(bucket, "refused.bin", RandomNumberGenerator.GetBytes(5_000));
+        var (datasetId, jobId) = await session.GetAsync(bucket, "refused.bin");
+        await fixture.Cloud.DenyS3BucketAsync(bucket);
+        try
+        {
+            await using var worker = await SkyportServer.StartAsync(fixture.ServerSettings(), server.DataDir);
+            var job = await session.Http.WaitForJobAsync(jobId, Slow);
+            Assert.Equal("error", job.GetProperty("state").GetString());
+            Assert.Equal(1, job.GetProperty("attempts").GetInt32());
+            Assert.Contains($"Access to {bucket}/refused.bin was denied (AccessDenied: Access Denied)", job.GetProperty("stderr").GetString());
+            Assert.Equal("error", (await session.DatasetAsync(datasetId)).GetProperty("state").GetString());
+        }
+        finally
+        {
+            await fixture.Cloud.AllowS3BucketAsync(bucket);
+        }
+    }
+
+    [Fact]
     public async Task SmallObject_ReplacedAfterTheRequestWasChecked_ImportsTheBytesItWasSent_Verified()
     {
         // The job trusts nothing from the request's check but the size class: the answer to its GET describes the bytes.

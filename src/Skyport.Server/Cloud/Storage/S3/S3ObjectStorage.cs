@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Xml;
+using System.Xml.Linq;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -26,47 +28,102 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
 
     /// <summary>
     /// The object's description, or null when there is no such key. The HEAD is the SDK's own request, presigned by it, and
-    /// sent on <see cref="Heads"/>: through the SDK a missing key is an exception, thrown again at each asynchronous layer
+    /// sent on <see cref="Presigned"/>: through the SDK a missing key is an exception, thrown again at each asynchronous layer
     /// of its pipeline (about 25 throws per HEAD), and a send checks that its key is free before writing, so for small
-    /// objects that was a third of the server's CPU (bench/README.md). Here a 404 is an answer. Like the SDK's own requests, a
-    /// HEAD that meets a busy or unreachable store is tried again a few times, shortly, before the failure is reported.
+    /// objects that was a third of the server's CPU (bench/README.md). Here a 404 is an answer.
     /// </summary>
-    public async Task<StoredObject?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+    public Task<StoredObject?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) =>
+        WithRetriesAsync(() => HeadOnceAsync(bucket, key, cancellationToken), cancellationToken);
+
+    /// <summary>A presigned request that meets a busy or unreachable store is tried again a few times, shortly, as the SDK's own are.</summary>
+    private static async Task<T> WithRetriesAsync<T>(Func<Task<T>> send, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await HeadOnceAsync(bucket, key, cancellationToken);
+                return await send();
             }
-            catch (StorageException e) when (e.Failure == StorageFailure.Transient && attempt < HeadAttempts)
+            catch (StorageException e) when (e.Failure == StorageFailure.Transient && attempt < PresignedAttempts)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(50, 100) << (2 * attempt)), cancellationToken);
             }
         }
     }
 
-    private const int HeadAttempts = 3;
+    private const int PresignedAttempts = 3;
 
     private async Task<StoredObject?> HeadOnceAsync(string bucket, string key, CancellationToken cancellationToken)
     {
         var what = $"{bucket}/{key}";
+        using var response = await SendPresignedAsync(HttpVerb.HEAD, bucket, key, what, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw ClassifyStatus(response.StatusCode, what, $"HTTP {(int)response.StatusCode}");
+        }
+        return Describe(key, response, what);
+    }
+
+    /// <summary>
+    /// The whole object, or null when there is no such key: a presigned GET on <see cref="Presigned"/>, like the HEAD. Through
+    /// the SDK a small object's GET cost more CPU than the rest of its job's work with it: the request pipeline, and a second
+    /// MD5 of the body in managed code (the SDK checks a whole object against its ETag), which the download computes and
+    /// checks anyway (<see cref="ObjectDownloader"/>: size, MD5 against the ETag, SHA-256 against the metadata).
+    /// </summary>
+    public Task<ObjectRead?> ReadAsync(string bucket, string key, CancellationToken cancellationToken) =>
+        WithRetriesAsync(() => ReadOnceAsync(bucket, key, cancellationToken), cancellationToken);
+
+    private async Task<ObjectRead?> ReadOnceAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        var what = $"{bucket}/{key}";
+        var response = await SendPresignedAsync(HttpVerb.GET, bucket, key, what, cancellationToken);
+        try
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                response.Dispose();
+                return null;
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ErrorAsync(response, what, cancellationToken);
+            }
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return new ObjectRead(Describe(key, response, what), new ResponseBodyStream(body, response));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends the SDK's own request, presigned by it, on <see cref="Presigned"/>, and returns once the answer's headers have
+    /// arrived (a GET's body is the caller's to read). Not reaching the store, or losing the connection, is transient.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendPresignedAsync(HttpVerb verb, string bucket, string key, string what, CancellationToken cancellationToken)
+    {
         var url = await s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
             BucketName = bucket,
             Key = key,
-            Verb = HttpVerb.HEAD,
-            Expires = DateTime.UtcNow + PresignedHeadLifetime,
+            Verb = verb,
+            Expires = DateTime.UtcNow + PresignedLifetime,
             // The presigner says https unless told: a compatible store may listen on plain http.
             Protocol = s3.Config.UseHttp || s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
         });
         // The URL carries the credentials: it is never logged or put into a message. Its path is sent exactly as signed:
         // System.Uri would otherwise resolve a key's "." and ".." segments and ask for another key.
-        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(url, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
-        HttpResponseMessage response;
+        using var request = new HttpRequestMessage(verb == HttpVerb.HEAD ? HttpMethod.Head : HttpMethod.Get,
+            new Uri(url, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
         try
         {
-            response = await Heads.SendAsync(request, cancellationToken);
+            return await Presigned.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
                                                  or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError)
@@ -81,41 +138,39 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
         {
             throw new StorageException($"The store did not answer in time for {what}.", StorageFailure.Transient, e);
         }
-        using (response)
-        {
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-            if (!response.IsSuccessStatusCode)
-            {
-                throw ClassifyStatus(response.StatusCode, what, $"HTTP {(int)response.StatusCode}");
-            }
-            var etag = response.Headers.TryGetValues("ETag", out var etags) ? etags.FirstOrDefault() : null;
-            var sha256 = response.Headers.TryGetValues($"x-amz-meta-{Sha256Metadata}", out var values) ? values.FirstOrDefault() : null;
-            var size = response.Content.Headers.ContentLength
-                ?? throw new StorageException($"The store described {what} without its size.", StorageFailure.Transient);
-            return Describe(key, size, etag, response.Content.Headers.LastModified?.UtcDateTime, sha256);
-        }
     }
 
-    /// <summary>A presigned HEAD is used at once; the lifetime only has to cover a slow answer.</summary>
-    private static readonly TimeSpan PresignedHeadLifetime = TimeSpan.FromMinutes(15);
+    /// <summary>A presigned request is sent at once; the lifetime only has to cover a slow answer.</summary>
+    private static readonly TimeSpan PresignedLifetime = TimeSpan.FromMinutes(15);
 
-    /// <summary>Every S3 store's presigned HEADs share one pool of connections, renewed now and then (DNS changes).</summary>
-    private static readonly HttpClient Heads = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+    /// <summary>Every S3 store's presigned requests share one pool of connections, renewed now and then (DNS changes).</summary>
+    private static readonly HttpClient Presigned = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 
-    public async Task<ObjectRead?> ReadAsync(string bucket, string key, CancellationToken cancellationToken)
+    /// <summary>What a refused GET's S3 error document says (its Code and Message), classified as the SDK's errors are.</summary>
+    private static async Task<StorageException> ErrorAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
+        string? code = null, message = null;
         try
         {
-            var response = await Call($"{bucket}/{key}", () => s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken));
-            return new ObjectRead(Describe(key, response.ContentLength, response.ETag, response.LastModified, response.Metadata[Sha256Metadata]), new ResponseStream(response));
+            var document = XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            code = document.Root?.Element("Code")?.Value;
+            message = document.Root?.Element("Message")?.Value;
         }
-        catch (StorageException e) when (e.Failure == StorageFailure.NotFound)
+        catch (Exception e) when (e is XmlException or HttpRequestException or IOException)
         {
-            return null;
+            // No error document (or a broken one): the status says enough.
         }
+        var reason = string.IsNullOrEmpty(code) ? $"HTTP {(int)response.StatusCode}" : $"{code}: {message}";
+        return ClassifyError(response.StatusCode, code, what, reason);
+    }
+
+    private static StoredObject Describe(string key, HttpResponseMessage response, string what)
+    {
+        var etag = response.Headers.TryGetValues("ETag", out var etags) ? etags.FirstOrDefault() : null;
+        var sha256 = response.Headers.TryGetValues($"x-amz-meta-{Sha256Metadata}", out var values) ? values.FirstOrDefault() : null;
+        var size = response.Content.Headers.ContentLength
+            ?? throw new StorageException($"The store described {what} without its size.", StorageFailure.Transient);
+        return Describe(key, size, etag, response.Content.Headers.LastModified?.UtcDateTime, sha256);
     }
 
     /// <param name="sha256">The object's <see cref="Sha256Metadata"/>, kept only when it is a SHA-256 in hex's length.</param>
@@ -148,7 +203,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
             Key = key,
             ByteRange = new ByteRange(offset, offset + length - 1),
         }, cancellationToken));
-        return new ResponseStream(response);
+        return new ResponseBodyStream(response.ResponseStream, response);
     }
 
     public async Task<StoredObject> UploadAsync(UploadRequest request, string? checkpoint, Func<string, Task> saveCheckpoint,
@@ -309,12 +364,15 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
         }
     }
 
-    private static StorageException Classify(AmazonS3Exception e, string what)
+    private static StorageException Classify(AmazonS3Exception e, string what) =>
+        ClassifyError(e.StatusCode, e.ErrorCode, what, string.IsNullOrEmpty(e.ErrorCode) ? $"HTTP {(int)e.StatusCode}" : $"{e.ErrorCode}: {e.Message}", e);
+
+    /// <summary>By status, except S3's busy codes, which are worth a retry whatever status a compatible store sends them with.</summary>
+    private static StorageException ClassifyError(HttpStatusCode status, string? code, string what, string reason, Exception? inner = null)
     {
-        var reason = string.IsNullOrEmpty(e.ErrorCode) ? $"HTTP {(int)e.StatusCode}" : $"{e.ErrorCode}: {e.Message}";
-        var byStatus = ClassifyStatus(e.StatusCode, what, reason, e);
-        return byStatus.Failure == StorageFailure.Invalid && e.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError"
-            ? new StorageException($"The store is busy ({reason}).", StorageFailure.Transient, e)
+        var byStatus = ClassifyStatus(status, what, reason, inner);
+        return byStatus.Failure == StorageFailure.Invalid && code is "SlowDown" or "RequestTimeout" or "InternalError"
+            ? new StorageException($"The store is busy ({reason}).", StorageFailure.Transient, inner)
             : byStatus;
     }
 
@@ -337,24 +395,4 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
     private sealed record MultipartCheckpoint(string UploadId, long PartSize, string Sha256, Dictionary<int, MultipartPart> Parts);
 
     private sealed record MultipartPart(string ETag, string Md5);
-
-    /// <summary>
-    /// Disposes the GET response together with its body. On a whole-object GET whose ETag is an MD5, the SDK checks the
-    /// bytes against it as the last one is read; a mismatch is reported as <see cref="InvalidDataException"/>, like any
-    /// other verification failure, rather than as a client error.
-    /// </summary>
-    private sealed class ResponseStream(GetObjectResponse response) : ResponseBodyStream(response.ResponseStream, response)
-    {
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                return await Body.ReadAsync(buffer, cancellationToken);
-            }
-            catch (AmazonClientException e) when (e.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidDataException($"the bytes received do not match the object's MD5 (ETag {response.ETag})", e);
-            }
-        }
-    }
 }
