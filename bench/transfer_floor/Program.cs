@@ -23,7 +23,8 @@ var (endpoint, region, bucket) = (args[0], args[1], args[2]);
 var keys = new SessionAWSCredentials(Environment.GetEnvironmentVariable("FLOOR_ACCESS_KEY_ID"),
     Environment.GetEnvironmentVariable("FLOOR_SECRET_ACCESS_KEY"), Environment.GetEnvironmentVariable("FLOOR_SESSION_TOKEN"));
 var options = new TransferOptions();
-using var storage = new S3ObjectStorage(S3ClientFactory.Create(new AwsCloudCredentials(keys, region, endpoint)), options);
+var connection = S3ClientFactory.Connect(new AwsCloudCredentials(keys, region, endpoint));
+using var storage = new S3ObjectStorage(connection.Client, connection.Presigner, options);
 
 while (Console.ReadLine() is { } line)
 {

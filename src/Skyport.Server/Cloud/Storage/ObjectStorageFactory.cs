@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Amazon.S3;
 using Azure.Storage.Blobs;
 using Google.Cloud.Storage.V1;
 using Microsoft.Extensions.Options;
@@ -25,7 +24,7 @@ public sealed class ObjectStorageFactory(IOptions<TransferOptions> transfers, IO
         var client = _clients.GetValue(credentials, CreateClient);
         IObjectStorage storage = client switch
         {
-            IAmazonS3 s3 => new S3ObjectStorage(s3, transfers.Value),
+            S3Connection s3 => new S3ObjectStorage(s3.Client, s3.Presigner, transfers.Value),
             BlobServiceClient blobs => new AzureBlobStorage(blobs, transfers.Value),
             StorageClient gcs => new GcsObjectStorage(gcs, cloud.Value.Gcp.UploadChunkMiB << 20),
             _ => throw new InvalidOperationException($"No store for {credentials.Provider}."),
@@ -35,7 +34,7 @@ public sealed class ObjectStorageFactory(IOptions<TransferOptions> transfers, IO
 
     private object CreateClient(CloudCredentials credentials) => credentials switch
     {
-        AwsCloudCredentials aws => S3ClientFactory.Create(aws, transfers.Value.PartConcurrency * 2),
+        AwsCloudCredentials aws => S3ClientFactory.Connect(aws, transfers.Value.PartConcurrency * 2),
         AzureCloudCredentials azure => new BlobServiceClient(azure.AccountUrl, azure.Credential),
         GcpCloudCredentials gcp => new StorageClientBuilder
         {

@@ -27,7 +27,7 @@ public static class DatasetStorageExtensions
         return services;
     }
 
-    private static Amazon.S3.IAmazonS3 CreateClient(DatasetStorageOptions options)
+    private static S3Connection CreateClient(DatasetStorageOptions options)
     {
         AWSCredentials credentials;
         if (!string.IsNullOrEmpty(options.AccessKeyId))
@@ -46,7 +46,7 @@ public static class DatasetStorageExtensions
                     + $"and the AWS SDK found no credentials in the environment ({e.Message}).", e);
             }
         }
-        return S3ClientFactory.Create(new AwsCloudCredentials(credentials, options.Region, string.IsNullOrEmpty(options.ServiceUrl) ? null : options.ServiceUrl),
+        return S3ClientFactory.Connect(new AwsCloudCredentials(credentials, options.Region, string.IsNullOrEmpty(options.ServiceUrl) ? null : options.ServiceUrl),
             options.MaxConnections, options.ForcePathStyle);
     }
 }

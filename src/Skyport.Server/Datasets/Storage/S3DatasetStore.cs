@@ -14,12 +14,13 @@ namespace Skyport.Server.Datasets.Storage;
 /// Content-MD5, Skyport's SHA-256 as <c>x-amz-meta-skyport-sha256</c>, then size, SHA-256 and (single PUT) MD5 compared
 /// with what the store reports. A failed or mismatched commit aborts the multipart upload and deletes the object.
 /// </summary>
-public sealed class S3DatasetStore(IAmazonS3 client, DatasetStorageOptions options, TransferOptions transfers, DatasetStorage staging,
+public sealed class S3DatasetStore(S3Connection connection, DatasetStorageOptions options, TransferOptions transfers, DatasetStorage staging,
     ILogger<S3DatasetStore> logger) : IDatasetStore, IDisposable
 {
     private static readonly TimeSpan[] CleanupDelays = [TimeSpan.Zero, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
-    private readonly S3ObjectStorage _objects = new(client, transfers);
+    private readonly IAmazonS3 _client = connection.Client;
+    private readonly S3ObjectStorage _objects = new(connection.Client, connection.Presigner, transfers);
     private readonly string _bucket = options.Bucket!;
 
     public string Description => $"bucket {_bucket}{(options.Prefix.Length > 0 ? $" (prefix {options.Prefix})" : "")} at {options.ServiceUrl ?? $"AWS {options.Region}"}";
@@ -37,8 +38,8 @@ public sealed class S3DatasetStore(IAmazonS3 client, DatasetStorageOptions optio
         var probe = $"{options.Prefix}.skyport-probe/{Guid.NewGuid():N}";
         try
         {
-            await client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = probe, ContentBody = "probe", UseChunkEncoding = false }, cancellationToken);
-            await client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = probe }, cancellationToken);
+            await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = probe, ContentBody = "probe", UseChunkEncoding = false }, cancellationToken);
+            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = probe }, cancellationToken);
         }
         catch (AmazonS3Exception e)
         {
@@ -154,5 +155,5 @@ public sealed class S3DatasetStore(IAmazonS3 client, DatasetStorageOptions optio
         logger.LogError("A failed commit of {Bucket}/{Key} may have left an object or an unfinished multipart upload behind", _bucket, key);
     }
 
-    public void Dispose() => client.Dispose();
+    public void Dispose() => _client.Dispose();
 }

@@ -5,9 +5,19 @@ using Skyport.Server.Cloud.Credentials;
 
 namespace Skyport.Server.Cloud.Storage.S3;
 
+/// <summary>An S3 client and the presigner that signs for the same credentials and endpoint.</summary>
+public sealed record S3Connection(IAmazonS3 Client, S3Presigner Presigner);
+
 /// <summary>S3 clients for an authorization's temporary keys: AWS itself, or an S3-compatible store at its ServiceUrl.</summary>
 public static class S3ClientFactory
 {
+    /// <summary>A client (<see cref="Create"/>) with its presigner.</summary>
+    public static S3Connection Connect(AwsCloudCredentials credentials, int maxConnections = 16, bool? forcePathStyle = null)
+    {
+        var client = Create(credentials, maxConnections, forcePathStyle);
+        return new S3Connection(client, new S3Presigner(client, credentials.Credentials));
+    }
+
     /// <param name="maxConnections">Concurrent connections to the endpoint; parallel part transfers beyond it queue.</param>
     /// <param name="forcePathStyle">Path-style addressing; by default only for a custom ServiceUrl.</param>
     public static IAmazonS3 Create(AwsCloudCredentials credentials, int maxConnections = 16, bool? forcePathStyle = null)

@@ -16,7 +16,7 @@ namespace Skyport.Server.Cloud.Storage.S3;
 /// upload whose parts go up in parallel, each with its own Content-MD5, and whose progress (upload id and
 /// finished parts) is checkpointed so a restarted job only sends what is missing.
 /// </summary>
-public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IObjectStorage
+public sealed class S3ObjectStorage(IAmazonS3 s3, S3Presigner presigner, TransferOptions options) : IObjectStorage
 {
     /// <summary>User metadata key (<c>x-amz-meta-skyport-sha256</c>) holding Skyport's SHA-256 of the object.</summary>
     public const string Sha256Metadata = "skyport-sha256";
@@ -27,7 +27,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
         await Call($"bucket {bucket}", () => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, MaxKeys = 1 }, cancellationToken));
 
     /// <summary>
-    /// The object's description, or null when there is no such key. The HEAD is the SDK's own request, presigned by it, and
+    /// The object's description, or null when there is no such key. The HEAD is presigned (<see cref="S3Presigner"/>) and
     /// sent on <see cref="Presigned"/>: through the SDK a missing key is an exception, thrown again at each asynchronous layer
     /// of its pipeline (about 25 throws per HEAD), and a send checks that its key is free before writing, so for small
     /// objects that was a third of the server's CPU (bench/README.md). Here a 404 is an answer.
@@ -56,7 +56,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
     private async Task<StoredObject?> HeadOnceAsync(string bucket, string key, CancellationToken cancellationToken)
     {
         var what = $"{bucket}/{key}";
-        using var response = await SendPresignedAsync(HttpVerb.HEAD, bucket, key, what, cancellationToken);
+        using var response = await SendPresignedAsync(HttpMethod.Head, bucket, key, what, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -80,7 +80,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
     private async Task<ObjectRead?> ReadOnceAsync(string bucket, string key, CancellationToken cancellationToken)
     {
         var what = $"{bucket}/{key}";
-        var response = await SendPresignedAsync(HttpVerb.GET, bucket, key, what, cancellationToken);
+        var response = await SendPresignedAsync(HttpMethod.Get, bucket, key, what, cancellationToken);
         try
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
@@ -103,24 +103,13 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, TransferOptions options) : IOb
     }
 
     /// <summary>
-    /// Sends the SDK's own request, presigned by it, on <see cref="Presigned"/>, and returns once the answer's headers have
-    /// arrived (a GET's body is the caller's to read). Not reaching the store, or losing the connection, is transient.
+    /// Sends the request presigned (<see cref="S3Presigner"/>) on <see cref="Presigned"/>, and returns once the answer's
+    /// headers have arrived (a GET's body is the caller's to read). Not reaching the store, or losing the connection, is transient.
     /// </summary>
-    private async Task<HttpResponseMessage> SendPresignedAsync(HttpVerb verb, string bucket, string key, string what, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendPresignedAsync(HttpMethod method, string bucket, string key, string what, CancellationToken cancellationToken)
     {
-        var url = await s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
-        {
-            BucketName = bucket,
-            Key = key,
-            Verb = verb,
-            Expires = DateTime.UtcNow + PresignedLifetime,
-            // The presigner says https unless told: a compatible store may listen on plain http.
-            Protocol = s3.Config.UseHttp || s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
-        });
-        // The URL carries the credentials: it is never logged or put into a message. Its path is sent exactly as signed:
-        // System.Uri would otherwise resolve a key's "." and ".." segments and ask for another key.
-        using var request = new HttpRequestMessage(verb == HttpVerb.HEAD ? HttpMethod.Head : HttpMethod.Get,
-            new Uri(url, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
+        // The URL carries the credentials: it is never logged or put into a message.
+        using var request = new HttpRequestMessage(method, await presigner.PresignAsync(method, bucket, key, PresignedLifetime));
         try
         {
             return await Presigned.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
