@@ -9,8 +9,8 @@ using Skyport.Server.Cloud.Storage.S3;
 namespace Skyport.Tests.CloudStorage;
 
 /// <summary>
-/// Skyport's presigned URLs against the SDK's own, as the oracle: for the same key, verb, time and credentials, the same
-/// URL (the same host and path, the same parameters, the same signature), on AWS (virtual-hosted and path-style buckets)
+/// Skyport's presigned URLs against the SDK's own, as the oracle: for the same key, verb (and signed headers), time and
+/// credentials, the same URL (the same host and path, the same parameters, the same signature), on AWS (virtual-hosted and path-style buckets)
 /// and on a compatible store at a custom endpoint. The signatures are checked by a store in the S3 tests
 /// (S3RequestEconomyTests, CloudGetTests, CloudSendTests), whose HEADs and GETs all go through it.
 /// </summary>
@@ -60,6 +60,29 @@ public sealed partial class S3PresignerTests
                 var ours = presigner.Sign(shape, method, key, SignedAt(sdk), Lifetime, credentials);
                 Assert.Equal(Normalized(sdk), Normalized(ours));
             }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task APutWithSignedHeaders_GetsTheSdksUrl(string store, string bucket)
+    {
+        using var s3 = Client(store);
+        var presigner = new S3Presigner(s3, Credentials);
+        var shape = S3Presigner.ShapeOf(await SdkUrlAsync(s3, bucket, "k", HttpVerb.GET))!;
+        S3Presigner.SignedHeader[] headers = [new("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="), new("x-amz-meta-skyport-sha256", new string('e', 64))];
+        foreach (var key in ObjectKeys)
+        {
+            var sdk = await SdkUrlAsync(s3, bucket, key, HttpVerb.PUT, request =>
+            {
+                request.Headers.ContentMD5 = "1B2M2Y8AsgTpgAmY7PhCfg==";
+                request.Metadata["skyport-sha256"] = new string('e', 64);
+            });
+            Assert.Contains("X-Amz-SignedHeaders=content-md5%3Bhost%3Bx-amz-meta-skyport-sha256", sdk);
+
+            var ours = presigner.Sign(shape, HttpMethod.Put, key, SignedAt(sdk), Lifetime, await Credentials.GetCredentialsAsync(), headers);
+
+            Assert.Equal(Normalized(sdk), Normalized(ours));
         }
     }
 
@@ -117,15 +140,19 @@ public sealed partial class S3PresignerTests
         Assert.StartsWith("https://reports-123456789012.s3-accesspoint.eu-west-1.amazonaws.com/a.txt?", url);
     }
 
-    private static Task<string> SdkUrlAsync(IAmazonS3 s3, string bucket, string key, HttpVerb verb) =>
-        s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+    private static Task<string> SdkUrlAsync(IAmazonS3 s3, string bucket, string key, HttpVerb verb, Action<GetPreSignedUrlRequest>? with = null)
+    {
+        var request = new GetPreSignedUrlRequest
         {
             BucketName = bucket,
             Key = key,
             Verb = verb,
             Expires = DateTime.UtcNow + Lifetime,
             Protocol = s3.Config.ServiceURL?.StartsWith("http://", StringComparison.Ordinal) == true ? Protocol.HTTP : Protocol.HTTPS,
-        });
+        };
+        with?.Invoke(request);
+        return s3.GetPreSignedURLAsync(request);
+    }
 
     private static DateTime SignedAt(string url) => DateTime.ParseExact(AmzDate().Match(url).Groups[1].Value, "yyyyMMdd'T'HHmmss'Z'",
         CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);

@@ -11,7 +11,7 @@ namespace Skyport.Server.Cloud.Storage.S3;
 
 /// <summary>
 /// Presigned URLs (SigV4 in the query string) for the single-object requests Skyport sends on its own HTTP client: the
-/// HEAD before a send and the GET of a small object. The SDK's presigner runs its endpoint rules three or four times per
+/// HEAD before a send, the GET of a small object and the PUT of one. The SDK's presigner runs its endpoint rules three or four times per
 /// URL, which for small objects was ~14% of the server's CPU (bench/README.md); here the SDK presigns once per bucket, and
 /// what its URL shows (where the bucket's objects live, the signing region and service) is reused for every key: the rest
 /// is one SHA-256 and one HMAC. A bucket whose URL does not have the plain shape (another algorithm, more signed headers,
@@ -34,34 +34,58 @@ public sealed class S3Presigner(IAmazonS3 s3, AWSCredentials credentials)
     /// <param name="BasePath">Its path (what the canonical request starts the key's path with).</param>
     public sealed record BucketShape(string ObjectBase, string Host, string BasePath, string Region, string Service);
 
-    /// <summary>A presigned URL for <paramref name="method"/> (HEAD or GET) of the object; it carries the credentials.</summary>
-    public async Task<Uri> PresignAsync(HttpMethod method, string bucket, string key, TimeSpan lifetime)
+    /// <summary>A presigned URL for <paramref name="method"/> (HEAD, GET or PUT) of the object; it carries the credentials.</summary>
+    /// <param name="headers">
+    /// Headers the request will carry that the signature must cover (lower-case names: <c>content-md5</c>,
+    /// <c>x-amz-meta-*</c>); S3 refuses a presigned request with an <c>x-amz-*</c> header it did not sign.
+    /// </param>
+    public async Task<Uri> PresignAsync(HttpMethod method, string bucket, string key, TimeSpan lifetime, IReadOnlyList<SignedHeader>? headers = null)
     {
+        headers ??= [];
         if (!_buckets.TryGetValue(bucket, out var shape))
         {
-            shape = ShapeOf(await SdkPresignAsync(method, bucket, SampleKey, lifetime));
+            shape = ShapeOf(await SdkPresignAsync(HttpMethod.Get, bucket, SampleKey, lifetime, []));
             _buckets.TryAdd(bucket, shape);
         }
         if (shape is null)
         {
-            return Parse(await SdkPresignAsync(method, bucket, key, lifetime));
+            return Parse(await SdkPresignAsync(method, bucket, key, lifetime, headers));
         }
         var keys = await credentials.GetCredentialsAsync();
         // The clock correction the SDK learned from the store's answers, under the key its presigner reads it by (the
         // endpoint's URL, which is the object base).
-        return Parse(Sign(shape, method, key, CorrectClockSkew.GetCorrectedUtcNowForEndpoint(shape.ObjectBase), lifetime, keys));
+        return Parse(Sign(shape, method, key, CorrectClockSkew.GetCorrectedUtcNowForEndpoint(shape.ObjectBase), lifetime, keys, headers));
     }
 
-    private Task<string> SdkPresignAsync(HttpMethod method, string bucket, string key, TimeSpan lifetime) =>
-        s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+    /// <summary>A header covered by a presigned URL's signature.</summary>
+    public sealed record SignedHeader(string Name, string Value);
+
+    private Task<string> SdkPresignAsync(HttpMethod method, string bucket, string key, TimeSpan lifetime, IReadOnlyList<SignedHeader> headers)
+    {
+        var request = new GetPreSignedUrlRequest
         {
             BucketName = bucket,
             Key = key,
-            Verb = method == HttpMethod.Head ? HttpVerb.HEAD : HttpVerb.GET,
+            Verb = method == HttpMethod.Head ? HttpVerb.HEAD : method == HttpMethod.Put ? HttpVerb.PUT : HttpVerb.GET,
             Expires = DateTime.UtcNow + lifetime,
             // The presigner says https unless told: a compatible store may listen on plain http.
             Protocol = s3.Config.UseHttp || s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
-        });
+        };
+        foreach (var (name, value) in headers)
+        {
+            if (name.StartsWith(MetadataPrefix, StringComparison.Ordinal))
+            {
+                request.Metadata[name[MetadataPrefix.Length..]] = value;
+            }
+            else
+            {
+                request.Headers[name] = value;
+            }
+        }
+        return s3.GetPreSignedURLAsync(request);
+    }
+
+    private const string MetadataPrefix = "x-amz-meta-";
 
     /// <summary>The URL's path is used exactly as signed: System.Uri would otherwise resolve a key's "." and ".." segments.</summary>
     private static Uri Parse(string url) => new(url, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
@@ -93,13 +117,20 @@ public sealed class S3Presigner(IAmazonS3 s3, AWSCredentials credentials)
         return new BucketShape(objectBase, uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}", basePath, scope[2], scope[3]);
     }
 
-    /// <summary>SigV4 query signing of a request with no body and only the host header, at <paramref name="now"/> (UTC).</summary>
-    internal string Sign(BucketShape shape, HttpMethod method, string key, DateTime now, TimeSpan lifetime, ImmutableCredentials keys)
+    /// <summary>
+    /// SigV4 query signing at <paramref name="now"/> (UTC) of a request whose headers are the host and
+    /// <paramref name="headers"/>, with an unsigned payload.
+    /// </summary>
+    internal string Sign(BucketShape shape, HttpMethod method, string key, DateTime now, TimeSpan lifetime, ImmutableCredentials keys,
+        IReadOnlyList<SignedHeader>? headers = null)
     {
         var path = Encode(key, keepSlash: true);
         var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var day = amzDate[..8];
         var scope = $"{day}/{shape.Region}/{shape.Service}/aws4_request";
+        var canonicalHeaders = (headers ?? []).Select(h => (Name: h.Name.ToLowerInvariant(), Value: h.Value.Trim()))
+            .Append((Name: "host", Value: shape.Host)).OrderBy(h => h.Name, StringComparer.Ordinal).ToList();
+        var signedHeaders = string.Join(';', canonicalHeaders.Select(h => h.Name));
         // In code-point order, as the canonical query must be.
         var query = new StringBuilder(512)
             .Append("X-Amz-Algorithm=").Append(Algorithm)
@@ -110,10 +141,16 @@ public sealed class S3Presigner(IAmazonS3 s3, AWSCredentials credentials)
         {
             query.Append("&X-Amz-Security-Token=").Append(Encode(keys.Token, keepSlash: false));
         }
-        query.Append("&X-Amz-SignedHeaders=host");
+        query.Append("&X-Amz-SignedHeaders=").Append(Encode(signedHeaders, keepSlash: false));
 
-        var canonicalRequest = $"{method.Method}\n{shape.BasePath}{path}\n{query}\nhost:{shape.Host}\n\nhost\nUNSIGNED-PAYLOAD";
-        var stringToSign = $"{Algorithm}\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
+        var canonicalRequest = new StringBuilder(1024)
+            .Append(method.Method).Append('\n').Append(shape.BasePath).Append(path).Append('\n').Append(query).Append('\n');
+        foreach (var (name, value) in canonicalHeaders)
+        {
+            canonicalRequest.Append(name).Append(':').Append(value).Append('\n');
+        }
+        canonicalRequest.Append('\n').Append(signedHeaders).Append("\nUNSIGNED-PAYLOAD");
+        var stringToSign = $"{Algorithm}\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest.ToString())))}";
         var signature = Convert.ToHexStringLower(HMACSHA256.HashData(SigningKeyFor(keys.SecretKey, day, shape), Encoding.UTF8.GetBytes(stringToSign)));
         return $"{shape.ObjectBase}{path}?{query}&X-Amz-Signature={signature}";
     }
