@@ -90,6 +90,37 @@ public sealed class S3RequestEconomyTests(TransferCloudFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task SmallObject_SendRefusedByTheStore_FailsWithTheStoresOwnReason_AtOnce_AndLeavesNothing()
+    {
+        // The small PUT is Skyport's own (presigned) request too: a refusal reads as the store's reason and is final.
+        await using var server = await SkyportServer.StartAsync(fixture.ServerSettings(new Dictionary<string, string> { ["Skyport:Jobs:Workers"] = "0" }));
+        using var session = await fixture.SignInAsync(server.BaseAddress);
+        var source = await fixture.NewBucketAsync();
+        await fixture.PutAsync(source, "out.bin", RandomNumberGenerator.GetBytes(5_000));
+        var (datasetId, getJob) = await session.GetAsync(source, "out.bin");
+        await using (await SkyportServer.StartAsync(fixture.ServerSettings(), server.DataDir))
+        {
+            Assert.Equal("ok", (await session.Http.WaitForJobAsync(getJob, Slow)).GetProperty("state").GetString());
+        }
+        var target = await fixture.NewBucketAsync();
+        var sendJob = await session.SendAsync(datasetId, target, "out.bin");
+        await fixture.Cloud.DenyS3BucketAsync(target);
+        try
+        {
+            await using var worker = await SkyportServer.StartAsync(fixture.ServerSettings(), server.DataDir);
+            var job = await session.Http.WaitForJobAsync(sendJob, Slow);
+            Assert.Equal("error", job.GetProperty("state").GetString());
+            Assert.Equal(1, job.GetProperty("attempts").GetInt32());
+            Assert.Contains($"Access to {target}/out.bin was denied (AccessDenied: Access Denied)", job.GetProperty("stderr").GetString());
+        }
+        finally
+        {
+            await fixture.Cloud.AllowS3BucketAsync(target);
+        }
+        Assert.DoesNotContain(await fixture.Cloud.S3RequestsAsync(target, "out.bin"), r => r.Operation == "PutObject" && r.Succeeded);
+    }
+
+    [Fact]
     public async Task SmallObject_ReplacedAfterTheRequestWasChecked_ImportsTheBytesItWasSent_Verified()
     {
         // The job trusts nothing from the request's check but the size class: the answer to its GET describes the bytes.
