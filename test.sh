@@ -25,10 +25,11 @@ fi
 tests/infra/install.sh
 export SSL_CERT_FILE="$root/tests/infra/.certs/ca-bundle.pem"
 
-# A throwaway PostgreSQL 15 cluster (preinstalled) for the suites that also run on PostgreSQL; stopped by PID on exit.
+# A throwaway PostgreSQL 15 cluster (preinstalled) for the suites that also run on PostgreSQL; stopped by PID on exit
+# (and by the script itself if this shell is killed without running its trap).
 pg_dir="$(mktemp -d /tmp/skyport-test-pg.XXXXXX)"
 trap 'tests/infra/postgres.sh stop "$pg_dir"' EXIT
-SKYPORT_TEST_POSTGRES="$(tests/infra/postgres.sh start "$pg_dir")"
+SKYPORT_TEST_POSTGRES="$(tests/infra/postgres.sh start "$pg_dir" $$)"
 export SKYPORT_TEST_POSTGRES
 
 results="$root/.test-results"

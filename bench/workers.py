@@ -50,7 +50,7 @@ class Bench(CloudBench):
 
     def start(self):
         print("Starting PostgreSQL (tests/infra/postgres.sh)...", flush=True)
-        started = subprocess.run([PG_SCRIPT, "start", self.pg_dir], capture_output=True, text=True)
+        started = subprocess.run([PG_SCRIPT, "start", self.pg_dir, str(os.getpid())], capture_output=True, text=True)
         if started.returncode != 0:
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr[-2000:]}")
         server = started.stdout.strip()

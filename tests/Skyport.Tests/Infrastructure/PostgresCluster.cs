@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Skyport.Server.Data;
@@ -74,7 +75,9 @@ public static class PostgresCluster
         }
         var folder = Path.Combine(Path.GetTempPath(), $"skyport-pg-{Guid.NewGuid():N}");
         var script = Path.Combine(TestCloud.InfraDir, "postgres.sh");
-        var (code, stdout, stderr) = await RunAsync(script, "start", folder);
+        // This process as the cluster's owner: the script stops the cluster once the process is gone, also when the test
+        // runner kills it without running the exit handler below.
+        var (code, stdout, stderr) = await RunAsync(script, "start", folder, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         if (code != 0)
         {
             throw new InvalidOperationException($"Could not start the test PostgreSQL cluster ({script} exited {code}): {stderr}");
