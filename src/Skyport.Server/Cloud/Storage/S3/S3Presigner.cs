@@ -11,9 +11,9 @@ namespace Skyport.Server.Cloud.Storage.S3;
 
 /// <summary>
 /// Presigned URLs (SigV4 in the query string) for the single-object requests Skyport sends on its own HTTP client: the
-/// HEAD before a send, the GET of a small object and the PUT of one. The SDK's presigner runs its endpoint rules three or four times per
-/// URL, which for small objects was ~14% of the server's CPU (bench/README.md); here the SDK presigns once per bucket, and
-/// what its URL shows (where the bucket's objects live, the signing region and service) is reused for every key: the rest
+/// HEAD before a send, the GET of a small object and the PUT of one. The SDK's presigner runs its endpoint rules three or
+/// four times per URL, which for small objects was ~14% of the server's CPU (bench/README.md); here the SDK presigns once
+/// per bucket, and what its URL shows (where the bucket's objects live, the signing region and service) is reused for every key: the rest
 /// is one SHA-256 and one HMAC. A bucket whose URL does not have the plain shape (another algorithm, more signed headers,
 /// extra parameters: access points, directory buckets) keeps the SDK's presigner.
 /// </summary>
@@ -26,6 +26,7 @@ public sealed class S3Presigner(IAmazonS3 s3, AWSCredentials credentials)
 {
     private const string Algorithm = "AWS4-HMAC-SHA256";
     private const string SampleKey = "k";
+    private const string MetadataPrefix = "x-amz-meta-";
     private readonly ConcurrentDictionary<string, BucketShape?> _buckets = new(StringComparer.Ordinal);
     private SigningKey? _signingKey;
 
@@ -84,8 +85,6 @@ public sealed class S3Presigner(IAmazonS3 s3, AWSCredentials credentials)
         }
         return s3.GetPreSignedURLAsync(request);
     }
-
-    private const string MetadataPrefix = "x-amz-meta-";
 
     /// <summary>The URL's path is used exactly as signed: System.Uri would otherwise resolve a key's "." and ".." segments.</summary>
     private static Uri Parse(string url) => new(url, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
