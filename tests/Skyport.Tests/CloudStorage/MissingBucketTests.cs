@@ -24,6 +24,18 @@ public abstract class MissingBucketTests<TFixture>(TFixture fixture) where TFixt
     }
 
     [Fact]
+    public async Task GetOfAPrefix_WithMissingBucket_Returns403()
+    {
+        // The listing is the bucket's check here: its failure is still the bucket's error, not a missing object's.
+        var history = await User.CreateHistoryAsync();
+
+        var response = await User.PostAsJsonAsync("/api/cloud/storage/get", new { history_id = history, authz_id = fixture.AuthzId, bucket = "no-such-bucket-here", prefix = "run/" });
+
+        var message = await GalaxyAssert.ErrorAsync(response, HttpStatusCode.Forbidden, 403002);
+        Assert.Contains("Could not get the bucket `no-such-bucket-here`", message);
+    }
+
+    [Fact]
     public async Task Send_ToMissingBucket_Returns403()
     {
         var history = await User.CreateHistoryAsync();

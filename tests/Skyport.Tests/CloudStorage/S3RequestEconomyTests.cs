@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Skyport.Tests.Infrastructure;
 
@@ -41,6 +42,33 @@ public sealed class S3RequestEconomyTests(TransferCloudFixture fixture) : IClass
         Assert.Equal(["PutObject", "GetObject"], put.Select(r => r.Operation));
         // A small body follows its headers at once, without waiting for "100 Continue" (a round trip per object).
         Assert.Null(put[0].Expect);
+    }
+
+    [Fact]
+    public async Task GetOfAPrefix_ListsTheBucketOnce_AndReadsEachObjectOnce()
+    {
+        // rclone's way: one listing, then one GET per object. The listing also answers for the bucket (a check of its own
+        // would be a second listing, which s3rver, like some stores, serves by scanning the bucket).
+        await using var server = await SkyportServer.StartAsync(fixture.ServerSettings());
+        using var session = await fixture.SignInAsync(server.BaseAddress);
+        var bucket = await fixture.NewBucketAsync();
+        foreach (var name in new[] { "run/a.bin", "run/b.bin", "run/c.bin", "other/d.bin" })
+        {
+            await fixture.PutAsync(bucket, name, RandomNumberGenerator.GetBytes(2_000));
+        }
+
+        var queued = await GalaxyAssert.OkJsonAsync(await session.Http.PostAsJsonAsync("/api/cloud/storage/get",
+            new { history_id = await session.Http.CreateHistoryAsync(), authz_id = session.AuthzId, bucket, prefix = "run/" }));
+        foreach (var dataset in queued.EnumerateArray())
+        {
+            Assert.Equal("ok", (await session.Http.WaitForDatasetAsync(dataset.GetProperty("id").GetString()!, Slow)).GetProperty("state").GetString());
+        }
+
+        var requests = await fixture.Cloud.S3RequestsAsync(bucket);
+        Assert.Single(requests, r => r.Operation == "GETBucket");
+        // Besides the test's own uploads, only one GET per object: no HEADs.
+        Assert.Equal(["run/a.bin", "run/b.bin", "run/c.bin"], requests.Where(r => r.Key is not null && r.Operation != "PutObject").Select(r => $"{r.Operation} {r.Key}").Order()
+            .Select(r => r.Replace("GetObject ", "", StringComparison.Ordinal)));
     }
 
     [Fact]

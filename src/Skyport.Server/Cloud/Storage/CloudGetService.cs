@@ -52,17 +52,26 @@ public sealed class CloudGetService(
         var authz = await authorizations.FindOwnedAsync(authzId, tracked: false, cancellationToken);
         var history = await histories.FindWritableAsync(new EncodedId(ids.Encode(historyId)), cancellationToken);
         using var storage = transfers.Open(authz, "cloud get request");
-        try
+        IReadOnlyList<StoredObject> found;
+        if (prefix is null)
         {
-            await storage.CheckBucketAsync(bucket, cancellationToken);
+            // The bucket first, so that a missing or forbidden bucket is told apart from a missing object.
+            try
+            {
+                await storage.CheckBucketAsync(bucket, cancellationToken);
+            }
+            catch (StorageException e)
+            {
+                throw CloudStorageErrors.Bucket(bucket, e);
+            }
+            found = await HeadAllAsync(storage, bucket, objects, cancellationToken);
         }
-        catch (StorageException e)
+        else
         {
-            throw CloudStorageErrors.Bucket(bucket, e);
+            // The listing answers for the bucket itself (its failures are the bucket's): no separate check, which on a
+            // store that lists by scanning the bucket costs as much as the listing.
+            found = await ListPrefixAsync(storage, bucket, prefix, maxObjects, cancellationToken);
         }
-        var found = prefix is null
-            ? await HeadAllAsync(storage, bucket, objects, cancellationToken)
-            : await ListPrefixAsync(storage, bucket, prefix, maxObjects, cancellationToken);
 
         if (dryRun)
         {
