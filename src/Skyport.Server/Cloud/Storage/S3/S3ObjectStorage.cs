@@ -144,7 +144,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, S3Presigner presigner, Transfe
     /// <summary>Every S3 store's presigned requests share one pool of connections, renewed now and then (DNS changes).</summary>
     private static readonly HttpClient Presigned = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 
-    /// <summary>What a refused GET's S3 error document says (its Code and Message), classified as the SDK's errors are.</summary>
+    /// <summary>What a refused GET or PUT's S3 error document says (its Code and Message), classified as the SDK's errors are.</summary>
     private static async Task<StorageException> ErrorAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
         string? code = null, message = null;
