@@ -164,12 +164,13 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, S3Presigner presigner, Transfe
 
     private static StoredObject Describe(string key, HttpResponseMessage response, string what)
     {
-        var etag = response.Headers.TryGetValues("ETag", out var etags) ? etags.FirstOrDefault() : null;
-        var sha256 = response.Headers.TryGetValues($"x-amz-meta-{Sha256Metadata}", out var values) ? values.FirstOrDefault() : null;
         var size = response.Content.Headers.ContentLength
             ?? throw new StorageException($"The store described {what} without its size.", StorageFailure.Transient);
-        return Describe(key, size, etag, response.Content.Headers.LastModified?.UtcDateTime, sha256);
+        return Describe(key, size, Header(response, "ETag"), response.Content.Headers.LastModified?.UtcDateTime, Header(response, $"x-amz-meta-{Sha256Metadata}"));
     }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     /// <param name="sha256">The object's <see cref="Sha256Metadata"/>, kept only when it is a SHA-256 in hex's length.</param>
     private static StoredObject Describe(string key, long size, string? etag, DateTime? lastModified, string? sha256) =>
@@ -270,7 +271,7 @@ public sealed class S3ObjectStorage(IAmazonS3 s3, S3Presigner presigner, Transfe
         {
             throw await ErrorAsync(response, what, cancellationToken);
         }
-        return response.Headers.TryGetValues("ETag", out var etags) ? etags.FirstOrDefault() : null;
+        return Header(response, "ETag");
     }
 
     public async Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken) =>
