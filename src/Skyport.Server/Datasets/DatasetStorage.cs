@@ -15,6 +15,30 @@ public sealed class DatasetStorage(DataDirectory data)
     public static FileStream CreateTempFile(string path) =>
         new(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous, BufferSize = 0 });
 
+    /// <summary>
+    /// Opens a staged file to be written from its start: created, or emptied when an earlier attempt left one. A new file
+    /// is not truncated (<see cref="FileMode.Create"/> would): on ext4 a truncation to zero makes the file's close start
+    /// writing it back (its <c>auto_da_alloc</c> heuristic), which for thousands of small gets cost ~5% of the server's
+    /// CPU in a profile; the commit's fsync writes it once instead.
+    /// </summary>
+    public static FileStream OpenEmptyTempFile(string path)
+    {
+        var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+        try
+        {
+            if (RandomAccess.GetLength(handle) > 0)
+            {
+                RandomAccess.SetLength(handle, 0);
+            }
+            return new FileStream(handle, FileAccess.Write, bufferSize: 0, isAsync: true);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
     public static void DeleteTemp(string? path)
     {
         if (path is null)

@@ -32,7 +32,7 @@ public sealed class ObjectDownloader(IOptions<TransferOptions> options)
         var read = await storage.ReadAsync(bucket, key, cancellationToken) ?? throw Gone(bucket, key);
         CopyResult hashes;
         await using (read.Body)
-        await using (var file = new FileStream(destination, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Options = FileOptions.Asynchronous, BufferSize = 0 }))
+        await using (var file = DatasetStorage.OpenEmptyTempFile(destination))
         {
             var size = read.Object.Size;
             job.ReportProgress(0, size);
