@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Microsoft.Playwright;
 using Skyport.Tests.CloudStorage;
@@ -27,13 +28,20 @@ public sealed class HistoryKeyboardTests(S3Fixture fixture, Browser browser) : I
         var bucket = await fixture.NewBucketAsync();
         var chosen = Encoding.ASCII.GetBytes("chosen with the keyboard\n");
 
-        // Upload: datatype, dbkey, then the drop area, where Enter opens the file chooser.
+        // Upload: datatype, dbkey, then the drop area, where Enter opens the file chooser. The chooser is listened for from
+        // here on: adding a listener turns on Chromium's interception of choosers by a message Playwright does not wait for,
+        // so one added just before the Enter (RunAndWaitForFileChooserAsync) can lose the race, the likely cause of a timeout
+        // seen once in a full run.
+        var chooserOpened = new TaskCompletionSource<IFileChooser>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.FileChooser += (_, opened) => chooserOpened.TrySetResult(opened);
+        await CountClicksOnTheFileInputAsync(page);
         await TabUntilAsync(page, "#upload-ext");
         await ExpectTabOrderAsync(page, "#upload-dbkey");
         await page.Keyboard.TypeAsync("hg19");
         await ExpectTabOrderAsync(page, "#dropzone");
         await Browser.ScreenshotAsync(page, "20-keyboard-dropzone-focus");
-        var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
+        await page.Keyboard.PressAsync("Enter");
+        var chooser = await ChooserAsync(page, chooserOpened.Task);
         await chooser.SetFilesAsync(new FilePayload { Name = "chosen.txt", MimeType = "text/plain", Buffer = chosen });
         var uploaded = page.Locator("tr", new() { Has = page.GetByText("chosen.txt", new() { Exact = true }) });
         await Expect(uploaded.Locator("[data-badge]")).ToHaveTextAsync("ok", new() { Timeout = JobTimeout });
@@ -95,6 +103,23 @@ public sealed class HistoryKeyboardTests(S3Fixture fixture, Browser browser) : I
     }
 
     /// <summary>Presses Tab until <paramref name="selector"/> has the focus (at most 60 times).</summary>
+    private static Task CountClicksOnTheFileInputAsync(IPage page) =>
+        page.EvaluateAsync("() => { window.fileInputClicks = 0; document.getElementById('upload-files').addEventListener('click', () => window.fileInputClicks++); }");
+
+    /// <summary>The chooser the Enter opened; when none comes, says whether the page's part (clicking the hidden input) happened.</summary>
+    private static async Task<IFileChooser> ChooserAsync(IPage page, Task<IFileChooser> opened)
+    {
+        if (await Task.WhenAny(opened, Task.Delay(TimeSpan.FromSeconds(30))) == opened)
+        {
+            return await opened;
+        }
+        var clicks = await page.EvaluateAsync<int>("() => window.fileInputClicks");
+        Assert.Fail(clicks == 0
+            ? $"Enter on the drop area did not click the file input (focus on {await DescribeFocusAsync(page)})."
+            : $"Enter on the drop area clicked the file input {clicks} time(s), but no file chooser reached the test in 30 s.");
+        throw new UnreachableException();
+    }
+
     private static async Task TabUntilAsync(IPage page, string selector)
     {
         var seen = new List<string>();
