@@ -9,6 +9,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -309,6 +310,18 @@ class CloudBench:
                 "emulator_cpu": cpu_seconds(self.cloud.pid) - emu, "rclone_cpu": children_cpu() - kids,
                 "since": start_epoch, "until": time.time(), "progress_done": self.progress_done}
 
+    def round_label(self, i: int) -> str:
+        rounds = getattr(self.args, "rounds", 1)
+        return f" (round {i + 1} of {rounds})" if rounds > 1 else ""
+
+    def both(self, i: int, skyport, rclone) -> tuple:
+        """Measures Skyport's and rclone's copy, rclone going first in every second round (both meet the same
+        machine state: disk write-back, the emulator's store growing); returns (Skyport's, rclone's) measures."""
+        if i % 2 == 0:
+            return self.measure(skyport), self.measure(rclone)
+        rc = self.measure(rclone)
+        return self.measure(skyport), rc
+
     def row(self, name: str, skyport: dict, rclone, history: str, tool: str, nbytes: int, count: int):
         """One table row; `rclone` is None where rclone cannot do the copy (the row then has no ratio)."""
         t_total, t_post = skyport["result"]
@@ -325,7 +338,9 @@ class CloudBench:
         self.details.append(self.breakdown(name, skyport, t_post, history, tool))
 
     def breakdown(self, name: str, m: dict, t_post: float, history: str, tool: str) -> str:
-        runs = self.log.runs(m["since"] - 1, m["until"] + 1, tool)
+        # Runs that started after the measure began (a little slack for the log's clock): rounds run back to back, so a
+        # wider window would count the previous round's last runs.
+        runs = self.log.runs(m["since"] - 0.05, m["until"] + 0.5, tool)
         lines = [f"{name}: wall {m['result'][0]:.2f} s = POST {t_post:.2f} s + jobs/polling; "
                  f"server CPU {m['skyport_cpu']:.1f} s ({100 * m['skyport_cpu'] / m['wall']:.0f}% of one core), "
                  f"emulator CPU {m['emulator_cpu']:.1f} s ({100 * m['emulator_cpu'] / m['wall']:.0f}%)"]
@@ -367,17 +382,18 @@ class CloudBench:
                   f"{'peak RSS MB':>12}   {'CPU s: Skyport':>14} {'emu':>5} | {'rclone':>6} {'emu':>5}   load")
         print(header)
         print("-" * len(header))
-        for r in self.rows:
-            has = r["rclone"] is not None
-            theirs = (f"{r['rclone']:.2f}", rate(r["bytes"], r["count"], r["rclone"]), f"{r['skyport'] / r['rclone']:.2f}",
-                      f"{r['rclone_cpu']:.1f}", f"{r['emu_rclone']:.1f}") if has else ("-",) * 5
-            print(f"{r['op']:<28} {r['skyport']:>10.2f} {rate(r['bytes'], r['count'], r['skyport']):>13} {theirs[0]:>9} "
-                  f"{theirs[1]:>12} {theirs[2]:>6} {r['peak']:>12.0f}   {r['skyport_cpu']:>14.1f} {r['emu_sky']:>5.1f} | "
-                  f"{theirs[3]:>6} {theirs[4]:>5}   {r['load']}")
+        ratios = []
+        for op, rows in self.grouped_rows():
+            for n, r in enumerate(rows):
+                print(self.table_line(r["op"] + (f" #{n + 1}" if len(rows) > 1 else ""), r))
+            if len(rows) > 1:
+                median = self.median_row(rows)
+                print(self.table_line(f"{op} median", median))
+                rows = [median]
+            ratios += [ratio(r) for r in rows if r["rclone"] is not None]
         for f in self.failures:
             print(f"{f[0]:<28} FAILED: {f[1]}")
         peak = status_kb(self.server.pid, "VmHWM") / 1024
-        ratios = [r["skyport"] / r["rclone"] for r in self.rows if r["rclone"] is not None]
         goals = f"Server peak RSS (VmHWM) {peak:.0f} MB. Goals: "
         if ratios:
             worst = max(ratios)
@@ -390,6 +406,35 @@ class CloudBench:
         print("Where Skyport's time went:")
         for d in self.details:
             print(d)
+
+    def grouped_rows(self) -> list:
+        """(operation, its rows) in the order first measured; an operation timed in several rounds has several rows."""
+        groups = {}
+        for r in self.rows:
+            groups.setdefault(r["op"], []).append(r)
+        return list(groups.items())
+
+    @staticmethod
+    def median_row(rows: list) -> dict:
+        """The median of each column over the rounds; its ratio is the median of the rounds' ratios (each round's two
+        copies ran back to back, so a round's ratio sees one state of the machine), not the ratio of the medians."""
+        def med(key):
+            values = [r[key] for r in rows if r[key] is not None]
+            return statistics.median(values) if values else None
+        median = {key: med(key) for key in ("skyport", "rclone", "skyport_cpu", "emu_sky", "rclone_cpu", "emu_rclone", "peak")}
+        median.update(op=rows[0]["op"], bytes=rows[0]["bytes"], count=rows[0]["count"], load=rows[-1]["load"])
+        if median["rclone"] is not None:
+            median["ratio"] = statistics.median(ratio(r) for r in rows)
+        return median
+
+    @staticmethod
+    def table_line(name: str, r: dict) -> str:
+        has = r["rclone"] is not None
+        theirs = (f"{r['rclone']:.2f}", rate(r["bytes"], r["count"], r["rclone"]), f"{ratio(r):.2f}",
+                  f"{r['rclone_cpu']:.1f}", f"{r['emu_rclone']:.1f}") if has else ("-",) * 5
+        return (f"{name:<28} {r['skyport']:>10.2f} {rate(r['bytes'], r['count'], r['skyport']):>13} {theirs[0]:>9} "
+                f"{theirs[1]:>12} {theirs[2]:>6} {r['peak']:>12.0f}   {r['skyport_cpu']:>14.1f} {r['emu_sky']:>5.1f} | "
+                f"{theirs[3]:>6} {theirs[4]:>5}   {r['load']}")
 
     def cleanup(self):
         if self.server is not None:
@@ -415,6 +460,11 @@ def run_to_end(bench: CloudBench) -> None:
         bench.run()
     finally:
         bench.cleanup()
+
+
+def ratio(row: dict) -> float:
+    """Skyport's wall time over rclone's for a row (a median row carries the median of its rounds' ratios)."""
+    return row.get("ratio") or row["skyport"] / row["rclone"]
 
 
 def rate(nbytes: int, count: int, seconds: float) -> str:

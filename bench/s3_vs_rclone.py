@@ -130,34 +130,40 @@ class Bench(CloudBench):
         shutil.rmtree(target)
         self.row(f"get  {label_big}", sky, rc, h_big, "cloud_get", big, 1)
 
-        print(f"get {label_small}...", flush=True)
-        h_small = self.history("bench get small")
-        sky = self.measure(lambda: self.skyport_get(h_small, a.small_count, prefix="get-small/"))
-        target = os.path.join(self.work, "rclone-get-small")
-        rc = self.measure(lambda: self.rclone("copy", f"{REMOTE}:{BUCKET}/get-small/", target, *RCLONE_FLAGS))
-        if len(os.listdir(target)) != a.small_count:
-            raise RuntimeError("rclone copied the wrong number of files")
-        shutil.rmtree(target)
-        self.row(f"get  {label_small}", sky, rc, h_small, "cloud_get", small, a.small_count)
+        small_histories = []
+        for i in range(a.rounds):
+            print(f"get {label_small}{self.round_label(i)}...", flush=True)
+            h_small = self.history(f"bench get small {i + 1}")
+            small_histories.append(h_small)
+            target = os.path.join(self.work, "rclone-get-small")
+            sky, rc = self.both(i, lambda: self.skyport_get(h_small, a.small_count, prefix="get-small/"),
+                                lambda: self.rclone("copy", f"{REMOTE}:{BUCKET}/get-small/", target, *RCLONE_FLAGS))
+            if len(os.listdir(target)) != a.small_count:
+                raise RuntimeError("rclone copied the wrong number of files")
+            shutil.rmtree(target)
+            self.row(f"get  {label_small}", sky, rc, h_small, "cloud_get", small, a.small_count)
 
         print(f"send {label_big}...", flush=True)
         sky = self.measure(lambda: self.skyport_send(h_big, "skyport-send/", 1))
         rc = self.measure(lambda: self.rclone("copy", os.path.dirname(self.big_path), f"{REMOTE}:{BUCKET}/rclone-send/", *RCLONE_FLAGS))
         self.row(f"send {label_big}", sky, rc, h_big, "cloud_send", big, 1)
 
-        print(f"send {label_small}...", flush=True)
-        sky = self.measure(lambda: self.skyport_send(h_small, "skyport-send-small/", a.small_count))
-        rc = self.measure(lambda: self.rclone("copy", self.small_dir, f"{REMOTE}:{BUCKET}/rclone-send-small/", *RCLONE_FLAGS))
-        self.row(f"send {label_small}", sky, rc, h_small, "cloud_send", small, a.small_count)
+        for i, h_small in enumerate(small_histories):
+            print(f"send {label_small}{self.round_label(i)}...", flush=True)
+            sky, rc = self.both(i, lambda: self.skyport_send(h_small, f"skyport-send-small-{i + 1}/", a.small_count),
+                                lambda: self.rclone("copy", self.small_dir, f"{REMOTE}:{BUCKET}/rclone-send-small-{i + 1}/", *RCLONE_FLAGS))
+            self.row(f"send {label_small}", sky, rc, h_small, "cloud_send", small, a.small_count)
 
         self.check_sent(a.small_count, big)
         self.report()
 
     def check_sent(self, small_count: int, big: int):
         """Both tools' copies are in the bucket with the expected count and size (rclone size, untimed)."""
-        for prefix, count, size in (("skyport-send/", 1, big), ("rclone-send/", 1, big),
-                                    ("skyport-send-small/", small_count, small_count * (self.args.small_kib << 10)),
-                                    ("rclone-send-small/", small_count, small_count * (self.args.small_kib << 10))):
+        small = small_count * (self.args.small_kib << 10)
+        expected = [("skyport-send/", 1, big), ("rclone-send/", 1, big)]
+        for i in range(self.args.rounds):
+            expected += [(f"skyport-send-small-{i + 1}/", small_count, small), (f"rclone-send-small-{i + 1}/", small_count, small)]
+        for prefix, count, size in expected:
             r = subprocess.run(["rclone", "size", "--json", f"{REMOTE}:{BUCKET}/{prefix}"], env=self.rclone_env,
                                capture_output=True, text=True, check=True)
             got = json.loads(r.stdout)
@@ -175,6 +181,9 @@ def main():
                         help="extra server setting, e.g. Skyport:Jobs:Workers=8 (repeatable)")
     parser.add_argument("--warmup-rounds", type=int, default=0, metavar="R",
                         help="before timing, do the small get and send R times (untimed), so the server is past its JIT warm-up")
+    parser.add_argument("--rounds", type=int, default=1, metavar="N",
+                        help="time the small get and send N times each, Skyport and rclone taking turns going first; "
+                             "the table adds the median of each and the median ratio")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (server log, test cloud log)")
     run_to_end(Bench(parser.parse_args()))
 
