@@ -1,4 +1,3 @@
-using Skyport.Server.Data;
 using Skyport.Server.Datasets.Storage;
 using Skyport.Server.Datatypes;
 using Skyport.Server.Jobs;
@@ -12,27 +11,25 @@ public sealed record ImportOptions(string Extension, bool ToPosixLines, bool Spa
 }
 
 /// <summary>
-/// Turns a complete file of received bytes into an <c>ok</c> dataset: sniffs the datatype, optionally
-/// decompresses and converts text (binary data is never altered), hashes what is stored, moves it into
-/// place (commits it to the dataset store) and only then marks the dataset ok with its size, MD5, SHA-256 and peek. Any failure leaves
-/// the dataset as it was (the job marks it <c>error</c>); temporary files are removed.
+/// Turns a complete file of received bytes into a job's output dataset: sniffs the datatype, optionally
+/// decompresses and converts text (binary data is never altered), hashes what is stored and moves it into
+/// place (commits it to the dataset store). The job then holds an <see cref="ImportedDataset"/>, which the job runner
+/// marks ok with its size, MD5, SHA-256 and peek in the same transaction as the job. Any failure leaves the dataset as
+/// it was (the job marks it <c>error</c>); temporary files are removed.
 /// </summary>
 public sealed class DatasetImporter(
-    SkyportDbContext db,
     DatasetStorage storage,
     IDatasetStore store,
     DatatypeRegistry datatypes,
-    DatatypeSniffer sniffer,
-    TimeProvider clock)
+    DatatypeSniffer sniffer)
 {
     private const long LineCountLimit = 16L << 20;
 
-    /// <param name="uuid">The dataset's uuid, the name its bytes are stored under (a job has it from its claim: <see cref="JobContext.OutputUuid"/>).</param>
+    /// <param name="job">The importing job: its output dataset receives the bytes (stored under the uuid read with its claim).</param>
     /// <param name="source">A complete file. With <paramref name="consumeSource"/> it may be moved into place rather than copied.</param>
     /// <param name="sourceHashes">Hashes of <paramref name="source"/> when already known (computed while it was received).</param>
     public async Task ImportAsync(
-        long datasetId,
-        Guid uuid,
+        JobContext job,
         string source,
         bool consumeSource,
         CopyResult? sourceHashes,
@@ -80,24 +77,10 @@ public sealed class DatasetImporter(
 
             var peek = Peek.Make(final, datatype);
             var blurb = await BlurbAsync(final, datatype, hashes.Length, cancellationToken);
+            var (datasetId, uuid) = job.Output;
             // The store verifies what it holds (size, and hashes where it reports them) and leaves nothing when that fails.
             await store.CommitAsync(final, uuid, hashes, cancellationToken);
-
-            var now = clock.GetUtcNow().UtcDateTime;
-            // Straight to the connection, like the job runner's own per-job statements: through EF Core this update cost
-            // more to build than to run.
-            var updated = await db.ExecuteAsync($"""
-                UPDATE datasets SET "State" = '{nameof(DatasetState.Ok)}', "Extension" = @extension, "FileSize" = @size,
-                    "Md5" = @md5, "Sha256" = @sha256, "Peek" = @peek, "MiscBlurb" = @blurb, "MiscInfo" = NULL, "UpdateTime" = @now
-                WHERE "Id" = @id AND "State" <> '{nameof(DatasetState.Discarded)}' AND NOT "Purged"
-                """, cancellationToken, ("extension", datatype.Extension), ("size", hashes.Length), ("md5", hashes.Md5),
-                ("sha256", hashes.Sha256), ("peek", peek), ("blurb", blurb), ("now", now), ("id", datasetId));
-            if (updated == 0)
-            {
-                // Cancelled or purged while we worked: its bytes must not linger.
-                await store.DeleteAsync(uuid, CancellationToken.None);
-                throw new OperationCanceledException("The dataset was discarded while it was being imported.");
-            }
+            job.OutputImported(new ImportedDataset(datasetId, uuid, datatype.Extension, hashes, peek, blurb));
             // A local commit moved the file away; a remote one copied it, and the staged copy is no longer needed.
             if (consumeSource)
             {

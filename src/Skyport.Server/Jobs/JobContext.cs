@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Skyport.Server.Data;
+using Skyport.Server.Datasets;
 using Skyport.Server.Galaxy;
 
 namespace Skyport.Server.Jobs;
@@ -44,6 +45,14 @@ public sealed class JobContext(Job job, IServiceScopeFactory scopes, string work
         Interlocked.Exchange(ref _bytesTotal, bytesTotal ?? -1);
         Interlocked.Increment(ref _version);
     }
+
+    /// <summary>
+    /// The output's bytes are in the dataset store: the runner marks the dataset ok with the job, in one transaction, once
+    /// the handler has returned (<see cref="ImportedDataset"/>). Nothing marks it ok if the handler fails after this.
+    /// </summary>
+    public void OutputImported(ImportedDataset dataset) => ImportedOutput = dataset;
+
+    internal ImportedDataset? ImportedOutput { get; private set; }
 
     /// <summary>What the job did, for its <c>info</c> text; written with the ok outcome, in the same statement.</summary>
     public void ReportInfo(string info) => Info = info;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.Extensions.Options;
 using Skyport.Server.Data;
 using Skyport.Server.Datasets;
+using Skyport.Server.Datasets.Storage;
 using Skyport.Server.Operations.Telemetry;
 
 namespace Skyport.Server.Jobs;
@@ -71,8 +72,12 @@ internal sealed class JobRunner(
 
         if (failure is null)
         {
-            await CompleteAsync(db, job, workerId, progress, context.Info, clock.GetElapsedTime(startedAt), batched ? LogLevel.Debug : LogLevel.Information);
-            return true;
+            failure = await CompleteAsync(services, db, job, workerId, progress, context, clock.GetElapsedTime(startedAt),
+                batched ? LogLevel.Debug : LogLevel.Information);
+            if (failure is null)
+            {
+                return true;
+            }
         }
         // A failed handler may have left its context in any state: the outcome is recorded through a fresh one.
         await using var finish = scopes.CreateAsyncScope();
@@ -119,19 +124,41 @@ internal sealed class JobRunner(
         }
     }
 
-    private async Task CompleteAsync(SkyportDbContext db, Job job, string workerId, FinalProgress progress, string? info, TimeSpan took, LogLevel level)
+    /// <summary>
+    /// Records the ok outcome: the job row, and with it (in one transaction) the output an import left ready
+    /// (<see cref="JobContext.OutputImported"/>). An output discarded or purged meanwhile is not marked ok: its bytes are
+    /// removed and the job ends as a cancelled import would (the returned exception goes the failure's way).
+    /// </summary>
+    /// <returns>Null when the job is recorded ok.</returns>
+    private async Task<Exception?> CompleteAsync(IServiceProvider services, SkyportDbContext db, Job job, string workerId, FinalProgress progress,
+        JobContext context, TimeSpan took, LogLevel level)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var imported = context.ImportedOutput;
+        await using var transaction = imported is null ? null : await db.Database.BeginTransactionAsync(CancellationToken.None);
+        if (imported is not null && !await imported.MarkOkAsync(db, now))
+        {
+            await transaction!.RollbackAsync(CancellationToken.None);
+            await services.GetRequiredService<IDatasetStore>().DeleteQuietlyAsync(imported.Uuid, logger);
+            return new OperationCanceledException(ImportedDataset.DiscardedMessage);
+        }
         // What the job did not report stays as the claim found it: nothing else writes these fields while this worker holds the job.
         var (done, total) = progress.Reported ? (progress.Done, progress.Total) : (job.BytesDone, job.BytesTotal);
         var updated = await db.ExecuteAsync($"""
             UPDATE jobs SET "State" = '{nameof(JobState.Ok)}', "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL, "UpdateTime" = @now,
                 "BytesDone" = @done, "BytesTotal" = @total, "Info" = @info
             WHERE "Id" = @id AND "LeaseOwner" = @worker AND "State" = '{nameof(JobState.Running)}'
-            """, CancellationToken.None, ("now", now), ("done", done), ("total", total), ("info", info ?? job.Info), ("id", job.Id), ("worker", workerId));
+            """, CancellationToken.None, ("now", now), ("done", done), ("total", total), ("info", context.Info ?? job.Info), ("id", job.Id), ("worker", workerId));
+        // A job taken over by another worker (its lease ran out) after its output was complete still leaves that output
+        // ok; a user's cancel discards the output first, so it was not marked above.
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(CancellationToken.None);
+        }
         logger.Log(level, "Job {JobId} ({ToolId}) finished ok in {Milliseconds} ms, attempt {Attempt}{Note}",
             job.Id, job.ToolId, (long)took.TotalMilliseconds, job.Attempts, updated == 1 ? "" : " (row changed meanwhile)");
         SkyportTelemetry.JobOutcome("ok");
+        return null;
     }
 
     /// <summary>Shutting down is not the job's fault: give it back without spending an attempt (its output is queued again too).</summary>

@@ -17,7 +17,6 @@ public sealed class UploadJobHandler(
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
         var parameters = context.Parameters<UploadJobParameters>();
-        var (datasetId, uuid) = context.Output;
         if (parameters.SessionId is { } sessionId)
         {
             var path = sessions.PathFor(sessionId);
@@ -27,7 +26,7 @@ public sealed class UploadJobHandler(
             }
             var total = new FileInfo(path).Length;
             context.ReportProgress(0, total);
-            await importer.ImportAsync(datasetId, uuid, path, consumeSource: true, hashes.TryTake(sessionId, total), parameters.Import,
+            await importer.ImportAsync(context, path, consumeSource: true, hashes.TryTake(sessionId, total), parameters.Import,
                 done => context.ReportProgress(Math.Min(done, total), total), cancellationToken);
             await sessions.RemoveAsync(sessionId, CancellationToken.None);
             context.ReportProgress(total, total);
@@ -40,7 +39,7 @@ public sealed class UploadJobHandler(
             {
                 var downloaded = await urls.DownloadAsync(new Uri(url), temp,
                     context.ReportProgress, cancellationToken);
-                await importer.ImportAsync(datasetId, uuid, temp, consumeSource: true, downloaded, parameters.Import, null, cancellationToken);
+                await importer.ImportAsync(context, temp, consumeSource: true, downloaded, parameters.Import, null, cancellationToken);
                 context.ReportProgress(downloaded.Length, downloaded.Length);
             }
             finally

@@ -18,7 +18,6 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
     public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
     {
         var parameters = context.Parameters<CloudGetParameters>();
-        var (datasetId, uuid) = context.Output;
         var temp = Path.Combine(data.Temp, $"job-{context.Job.Id}.download");
         using var span = Operations.Telemetry.SkyportTelemetry.StartTransfer("get", parameters.Bucket);
         var keepPartial = false;
@@ -26,7 +25,7 @@ public sealed class CloudGetJobHandler(CloudTransfers transfers, ObjectDownloade
         {
             using var storage = await CloudTransfers.JobStepAsync(() => transfers.OpenForJobAsync(parameters.AuthzId, context.Job, cancellationToken));
             var hashes = await CloudTransfers.JobStepAsync(() => downloader.DownloadAsync(storage, parameters.Bucket, parameters.Key, parameters.Size, temp, context, cancellationToken));
-            await importer.ImportAsync(datasetId, uuid, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
+            await importer.ImportAsync(context, temp, consumeSource: true, hashes, parameters.Import, null, cancellationToken);
             metrics.Transferred(storage.Provider, "get", hashes.Length);
         }
         catch (Exception e) when ((JobFailure.IsTransient(e) && context.Job.Attempts < jobs.Value.MaxAttempts)

@@ -57,8 +57,9 @@ public sealed class LocalDatasetFile(string path, bool temporary) : IDisposable
 public static class DatasetStoreExtensions
 {
     /// <summary>
-    /// Removes a purged dataset's bytes after its row says purged. A store failure is logged, not raised: the purge
-    /// stands and the object is an orphan (named in the log) rather than the request failing half-way.
+    /// Removes the bytes of a dataset that will not use them (purged, or discarded while its import finished) after its
+    /// row says so. A store failure is logged, not raised: the row stands and the object is an orphan (named in the log)
+    /// rather than the request or job failing half-way.
     /// </summary>
     public static async Task DeleteQuietlyAsync(this IDatasetStore store, Guid uuid, ILogger logger)
     {
@@ -68,7 +69,7 @@ public static class DatasetStoreExtensions
         }
         catch (Exception e) when (e is Cloud.Storage.StorageException or IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("Could not remove the bytes of purged dataset {Uuid} from {Store}: {Reason}", uuid, store.Description, e.Message);
+            logger.LogWarning("Could not remove the bytes of dataset {Uuid} (purged or discarded) from {Store}: {Reason}", uuid, store.Description, e.Message);
         }
     }
 }
