@@ -299,7 +299,10 @@ class CloudBench:
     # ---- measuring ----
 
     def measure(self, fn):
-        """Runs fn; returns (its result, wall s, Skyport CPU s, emulator CPU s, rclone CPU s, epoch start, epoch end)."""
+        """Runs fn; returns (its result, wall s, Skyport CPU s, emulator CPU s, rclone CPU s, epoch start, epoch end).
+        Dirty pages are written out first (untimed): otherwise the write-back of what the previous operation left in the
+        page cache (rclone does not fsync its files; removing a 1 GiB copy frees its blocks) lands in this one's time."""
+        os.sync()
         self.progress_done = None
         sky, emu, kids = cpu_seconds(self.server.pid), cpu_seconds(self.cloud.pid), children_cpu()
         start_epoch = time.time()

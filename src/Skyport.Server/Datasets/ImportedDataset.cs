@@ -4,9 +4,8 @@ namespace Skyport.Server.Datasets;
 
 /// <summary>
 /// A dataset whose bytes an import has committed to the dataset store, with what its row will say once it is <c>ok</c>.
-/// The job runner marks it ok in the same transaction as the job (<see cref="Jobs.JobContext.OutputImported"/>): a
-/// small transfer's two commits were one of the larger shares of its SQLite time, and the dataset and its job now
-/// become ok together or not at all.
+/// The job runner marks it ok in the same transaction as the job (<see cref="Jobs.JobContext.OutputImported"/>), so the
+/// dataset and its job become ok together or not at all.
 /// </summary>
 public sealed record ImportedDataset(long Id, Guid Uuid, string Extension, CopyResult Hashes, string? Peek, string Blurb)
 {
