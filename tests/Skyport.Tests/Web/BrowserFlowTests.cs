@@ -6,6 +6,7 @@ using Skyport.Tests.CloudStorage;
 using Skyport.Tests.Identity;
 using Skyport.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
+using static Skyport.Tests.Web.PageApi;
 
 namespace Skyport.Tests.Web;
 
@@ -32,7 +33,7 @@ public sealed class BrowserFlowTests(S3Fixture fixture, Browser browser) : IAsyn
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/signin\\?next=%2F$"));
         await Browser.ScreenshotAsync(page, screenshot);
         await page.GetByRole(AriaRole.Link, new() { Name = $"Sign in with {IdentityFixture.Provider}" }).ClickAsync();
-        await page.WaitForURLAsync("**/histories");
+        await WaitForSignedInAsync(page);
         await Expect(page.Locator(".who")).ToHaveTextAsync($"{fixture.Subject}@example.org");
         return page;
     }

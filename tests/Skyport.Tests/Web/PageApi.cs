@@ -11,6 +11,23 @@ namespace Skyport.Tests.Web;
 /// <summary>What the browser tests check behind the page: the API answers with the page's own session, and datasets' MD5s.</summary>
 public static class PageApi
 {
+    /// <summary>
+    /// After the sign-in button or link: the browser lands on the histories. The first sign-in after a fixture starts can
+    /// be slow on a busy machine (the server meets the provider for the first time; the suite's fixtures start together);
+    /// a sign-in that ends elsewhere says where, and what that page says.
+    /// </summary>
+    public static async Task WaitForSignedInAsync(IPage page)
+    {
+        try
+        {
+            await page.WaitForURLAsync("**/histories", new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"Signing in ended at {page.Url}: {await page.Locator("main").InnerTextAsync()}", e);
+        }
+    }
+
     /// <summary>The S3 fixture's user signs in through the OIDC provider (its subject, whose AWS role trusts it).</summary>
     public static async Task<IPage> SignInWithProviderAsync(Browser browser, S3Fixture fixture)
     {
@@ -18,15 +35,7 @@ public static class PageApi
         var page = await browser.NewPageAsync(fixture.Server.BaseAddress);
         await page.GotoAsync("/signin");
         await page.GetByRole(AriaRole.Link, new() { Name = $"Sign in with {IdentityFixture.Provider}" }).ClickAsync();
-        try
-        {
-            // The first sign-in after the fixture starts can be slow on a busy machine (the server meets the provider for the first time).
-            await page.WaitForURLAsync("**/histories", new() { Timeout = 60_000 });
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"Signing in ended at {page.Url}: {await page.Locator("main").InnerTextAsync()}", e);
-        }
+        await WaitForSignedInAsync(page);
         await Expect(page.Locator(".who")).ToHaveTextAsync($"{fixture.Subject}@example.org");
         return page;
     }

@@ -31,7 +31,7 @@ public sealed class UploadPageTests(UploadServerFixture fixture, Browser browser
         await page.GetByLabel("Email or username").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/histories");
+        await WaitForSignedInAsync(page);
         return (page, await NewHistoryAsync(page, historyName));
     }
 
