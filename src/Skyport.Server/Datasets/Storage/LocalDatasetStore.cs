@@ -5,8 +5,8 @@ namespace Skyport.Server.Datasets.Storage;
 
 /// <summary>
 /// The default store: one file per dataset under the data folder (<c>DATA/files/xx/{uuid}.dat</c>), which may be
-/// on a shared filesystem. A commit flushes the staged file and renames it into place (same filesystem: atomic),
-/// so a reader never sees a partial dataset.
+/// on a shared filesystem. A commit renames the complete staged file into place (same filesystem: atomic) and flushes
+/// it to the disk, so a reader never sees a partial dataset and an ok dataset's file survives a crash.
 /// </summary>
 public sealed class LocalDatasetStore(DataDirectory data) : IDatasetStore
 {
@@ -30,14 +30,26 @@ public sealed class LocalDatasetStore(DataDirectory data) : IDatasetStore
 
     public Task CommitAsync(string stagedPath, Guid uuid, CopyResult hashes, CancellationToken cancellationToken)
     {
-        using (var handle = File.OpenHandle(stagedPath, FileMode.Open, FileAccess.ReadWrite))
-        {
-            RandomAccess.FlushToDisk(handle);
-        }
         var target = PathFor(uuid);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        // Renamed first, flushed second, so that the flush also makes the new name durable: a journaling file system
+        // (ext4, XFS) commits the rename with the file's fsync, and ext4 without a journal syncs the directory a file
+        // was just added to. Flushed first, the name could still be lost after the dataset became ok. The renamed file is
+        // already whole (a reader sees every byte); only its durability waits for the flush, and the dataset becomes ok
+        // after the commit.
         File.Move(stagedPath, target, overwrite: true);
-        var stored = new FileInfo(target).Length;
+        long stored;
+        try
+        {
+            using var handle = File.OpenHandle(target, FileMode.Open, FileAccess.ReadWrite);
+            RandomAccess.FlushToDisk(handle);
+            stored = RandomAccess.GetLength(handle);
+        }
+        catch
+        {
+            Delete(uuid);
+            throw;
+        }
         if (stored != hashes.Length)
         {
             Delete(uuid);
