@@ -36,7 +36,9 @@ public sealed class LocalDatasetStore(DataDirectory data) : IDatasetStore
         // (ext4, XFS) commits the rename with the file's fsync, and ext4 without a journal syncs the directory a file
         // was just added to. Flushed first, the name could still be lost after the dataset became ok. The renamed file is
         // already whole (a reader sees every byte); only its durability waits for the flush, and the dataset becomes ok
-        // after the commit.
+        // after the commit. An earlier attempt's file is removed first, so that the name is a new entry (ext4 syncs the
+        // directory of new entries only).
+        File.Delete(target);
         File.Move(stagedPath, target, overwrite: true);
         long stored;
         try
