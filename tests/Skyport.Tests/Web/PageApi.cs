@@ -12,17 +12,20 @@ namespace Skyport.Tests.Web;
 public static class PageApi
 {
     /// <summary>
-    /// After the sign-in button or link: the browser lands on the histories. The first sign-in after a fixture starts can
-    /// be slow on a busy machine (the server meets the provider for the first time; the suite's fixtures start together);
-    /// a sign-in that ends elsewhere says where, and what that page says.
+    /// After the sign-in button or link: the browser lands on the histories, signed in. The first sign-in after a fixture
+    /// starts can be slow on a busy machine (the server meets the provider for the first time; the suite's fixtures start
+    /// together); a sign-in that ends elsewhere says where, and what that page says. The landing is told by the URL and
+    /// the signed-in user's name on the page, not by the load event: after the redirects through the provider, a full run
+    /// once had the histories page rendered and Playwright waiting 60 s for its load event (only "networkidle" fired).
     /// </summary>
     public static async Task WaitForSignedInAsync(IPage page)
     {
         try
         {
-            await page.WaitForURLAsync("**/histories", new() { Timeout = 60_000 });
+            await page.WaitForURLAsync("**/histories", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+            await Expect(page.Locator(".who")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         }
-        catch (TimeoutException e)
+        catch (Exception e) when (e is TimeoutException or PlaywrightException)
         {
             throw new TimeoutException($"Signing in ended at {page.Url}: {await page.Locator("main").InnerTextAsync()}", e);
         }
