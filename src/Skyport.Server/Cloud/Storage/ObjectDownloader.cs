@@ -113,6 +113,10 @@ public sealed class ObjectDownloader(IOptions<TransferOptions> options)
                             job.ReportProgress(Interlocked.Add(ref received, length), source.Size);
                             if (partCount > 1)
                             {
+                                // A part is checkpointed only once its bytes are on the disk: otherwise a power cut could
+                                // keep the checkpoint and lose the bytes, and the resumed download would skip them (an
+                                // object with no MD5 or SHA-256 to check would then be imported with a hole in it).
+                                RandomAccess.FlushToDisk(handle);
                                 await job.SaveCheckpointAsync(new DownloadCheckpoint(source.ETag, source.Size, partSize, [.. done]), ct);
                             }
                         }
