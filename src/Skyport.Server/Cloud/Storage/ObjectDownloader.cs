@@ -125,7 +125,6 @@ public sealed class ObjectDownloader(IOptions<TransferOptions> options)
                             saving.Release();
                         }
                     });
-                RandomAccess.FlushToDisk(handle);
                 hashes = await hashing;
             }
             finally
