@@ -15,14 +15,16 @@ public static class PageApi
     /// After the sign-in button or link: the browser lands on the histories, signed in. The first sign-in after a fixture
     /// starts can be slow on a busy machine (the server meets the provider for the first time; the suite's fixtures start
     /// together); a sign-in that ends elsewhere says where, and what that page says. The landing is told by the URL and
-    /// the signed-in user's name on the page, not by the load event: after the redirects through the provider, a full run
-    /// once had the histories page rendered and Playwright waiting 60 s for its load event (only "networkidle" fired).
+    /// the signed-in user's name on the page, both polled, not by the load event: after the redirects through the provider,
+    /// full runs have had the histories page rendered while Playwright waited 60 s for its load event (only "networkidle"
+    /// fired). <c>WaitForURLAsync</c> waits for a load state whenever the URL already matches, even with
+    /// <c>WaitUntil = Commit</c>, so it is not used here.
     /// </summary>
     public static async Task WaitForSignedInAsync(IPage page)
     {
         try
         {
-            await page.WaitForURLAsync("**/histories", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/histories$"), new() { Timeout = 60_000 });
             await Expect(page.Locator(".who")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         }
         catch (Exception e) when (e is TimeoutException or PlaywrightException)
